@@ -1,0 +1,61 @@
+"""corpus/catalog.yaml: stable ids and metadata for the documents in corpus/.
+
+Files the catalog does not list still ingest, with metadata derived from the
+file name and first line, so dropping a file into corpus/ is enough.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+
+class CatalogEntry(BaseModel):
+    id: str
+    file: str
+    title: str
+    kind: str = "document"
+    region: str | None = None
+    year: int | None = None
+
+
+class CatalogError(ValueError):
+    """catalog.yaml exists but cannot be used; the message says where."""
+
+
+def load_catalog(path: Path) -> dict[str, CatalogEntry]:
+    """Entries keyed by file name relative to the corpus folder."""
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entries = [CatalogEntry(**item) for item in data.get("documents", [])]
+    except (yaml.YAMLError, ValidationError, TypeError, AttributeError) as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    ids = [entry.id for entry in entries]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise CatalogError(f"{path}: duplicate document ids {duplicates}")
+    return {entry.file: entry for entry in entries}
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "document"
+
+
+def derive_entry(relative: str, text: str) -> CatalogEntry:
+    """Metadata for a file the catalog does not list."""
+    stem = Path(relative).stem
+    first_line = next((line.strip("# ").strip() for line in text.splitlines() if line.strip()), "")
+    looks_like_title = 0 < len(first_line.split()) <= 15 and not first_line.endswith(".")
+    title = first_line if looks_like_title else stem.replace("-", " ").replace("_", " ").strip()
+    year = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", stem)
+    return CatalogEntry(
+        id=slugify(str(Path(relative).with_suffix(""))),
+        file=relative,
+        title=title or stem,
+        year=int(year.group(0)) if year else None,
+    )

@@ -1,0 +1,121 @@
+"""Turn a file into raw text, or say precisely why it cannot be read.
+
+Structure that matters downstream (headings) is kept as Markdown `#` lines so
+that one heading detector serves every format.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+
+
+class UnreadableDocument(Exception):
+    """A file we skip; the message is shown to the user next to the file name."""
+
+
+def read_text_file(data: bytes) -> str:
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableDocument("contains binary data (NUL bytes), not text")
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8-sig" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise UnreadableDocument(
+                    f"is not valid UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start})"
+                ) from None
+            continue
+        control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
+        if control > max(8, len(text[:65536]) // 100):
+            raise UnreadableDocument("looks like binary data (many control characters), not text")
+        return text
+    raise UnreadableDocument("is not valid UTF-8 or UTF-16 text")
+
+
+def read_html(data: bytes) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "html.parser")
+    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "form", "iframe"]):
+        tag.decompose()
+    for level in range(1, 7):
+        for heading in soup.find_all(f"h{level}"):
+            heading.replace_with(f"\n\n{'#' * level} {heading.get_text(' ', strip=True)}\n\n")
+    for item in soup.find_all("li"):
+        item.insert_before("\n- ")
+    for block in soup.find_all(["p", "div", "br", "tr", "section", "article", "ul", "ol", "table"]):
+        block.insert_after("\n\n")
+    return soup.get_text()
+
+
+def read_pdf(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path, strict=False)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableDocument(f"is not a readable PDF ({exc.__class__.__name__}: {exc})") from None
+    except Exception as exc:  # pypdf raises assorted errors on truncated files
+        raise UnreadableDocument(f"is not a readable PDF ({exc.__class__.__name__}: {exc})") from None
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise UnreadableDocument("is a PDF with no extractable text (a scan without OCR?)")
+    return text
+
+
+def read_docx(path: Path) -> str:
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableDocument(f"is not a readable Word document ({exc})") from None
+    lines = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+        if style.startswith("heading") and style[-1:].isdigit():
+            lines.append(f"{'#' * int(style[-1])} {text}")
+        elif style == "title":
+            lines.append(f"# {text}")
+        else:
+            lines.append(text)
+    return "\n\n".join(lines)
+
+
+def read_document(path: Path, max_bytes: int) -> str:
+    """Raw text of `path`; raises UnreadableDocument with a plain-words reason."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise UnreadableDocument(
+            f"has an unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED)})"
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableDocument(f"cannot be opened ({exc.strerror})") from None
+    if size == 0:
+        raise UnreadableDocument("is empty (0 bytes)")
+    if size > max_bytes:
+        raise UnreadableDocument(
+            f"is too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
+        )
+    if suffix == ".pdf":
+        text = read_pdf(path)
+    elif suffix == ".docx":
+        text = read_docx(path)
+    else:
+        data = path.read_bytes()
+        text = read_html(data) if suffix in (".html", ".htm") else read_text_file(data)
+    if not text.strip():
+        raise UnreadableDocument("contains no text")
+    return text

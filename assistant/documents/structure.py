@@ -1,0 +1,111 @@
+"""Sentences and section headings of a cleaned document, as character spans.
+
+Sentence boundaries come from NLTK's Punkt model (the copy that ships inside
+llama-index-core, so nothing is downloaded). Headings are found by layout:
+Markdown `#` lines, short numbered lines ("2. Guangdong action plan") and
+short lines ending in a colon ("Internet + Social Security:").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    start: int
+    end: int
+    level: int
+    title: str
+
+
+@lru_cache(maxsize=1)
+def _punkt():
+    import nltk
+    from nltk.tokenize.punkt import PunktTokenizer
+
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec and spec.submodule_search_locations:
+        cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "nltk_cache"
+        if str(cache) not in nltk.data.path:
+            nltk.data.path.append(str(cache))
+    return PunktTokenizer("english")
+
+
+def lines_with_offsets(text: str) -> list[Span]:
+    spans, position = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = position + line.index(stripped)
+            spans.append(Span(start, start + len(stripped), stripped))
+        position += len(line) + 1
+    return spans
+
+
+_NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*[.)、]|[IVX]{1,4}\.|\(\d{1,2}\)|[一二三四五六七八九十]+、)\s*\S")
+
+
+def heading_level(line: str, is_first_line: bool = False) -> int | None:
+    """The level of a heading line, or None for body text."""
+    markdown = re.match(r"^(#{1,6})\s+\S", line)
+    if markdown:
+        return len(markdown.group(1))
+    words = line.split()
+    if not words or len(words) > 14 or len(line) > 120:
+        return None
+    if _NUMBERED.match(line) and not re.search(r"[.;。]$", line):
+        number = re.match(r"^[\d.]+", line)
+        return number.group(0).rstrip(".").count(".") + 1 if number else 1
+    if line.endswith((":", "：")) and len(words) <= 10:
+        return 3
+    if is_first_line and not re.search(r"[.!?;,。]$", line):
+        return 1
+    return None
+
+
+def find_headings(text: str) -> list[Heading]:
+    headings = []
+    for index, line in enumerate(lines_with_offsets(text)):
+        level = heading_level(line.text, is_first_line=index == 0)
+        if level is not None:
+            title = line.text.lstrip("#").strip().rstrip(":：").strip()
+            headings.append(Heading(line.start, line.end, level, title))
+    return headings
+
+
+def section_path(headings: list[Heading], offset: int) -> str:
+    """The chain of headings above `offset`, outermost first ("2. Plan > Internet + Medical")."""
+    chain: list[Heading] = []
+    for heading in headings:
+        if heading.start > offset:
+            break
+        while chain and chain[-1].level >= heading.level:
+            chain.pop()
+        chain.append(heading)
+    return " > ".join(h.title for h in chain)
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences with offsets; a line never shares a sentence with the next one,
+    and a heading line is one sentence, so headings and list lines stay whole."""
+    tokenizer = _punkt()
+    sentences = []
+    for index, line in enumerate(lines_with_offsets(text)):
+        if heading_level(line.text, is_first_line=index == 0) is not None:
+            sentences.append(line)
+            continue
+        for start, end in tokenizer.span_tokenize(line.text):
+            sentences.append(Span(line.start + start, line.start + end, line.text[start:end]))
+    return sentences

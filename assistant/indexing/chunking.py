@@ -1,0 +1,144 @@
+"""Sentence-aware chunks sized for the embedding model, with overlap.
+
+A chunk never crosses a section heading, so each carries the heading path it
+sits under. Chunk text is a verbatim slice of the cleaned document
+(`text == document.text[start:end]`), which is what lets a citation point at
+exact characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from assistant.documents import Document
+from assistant.documents.structure import Span, find_headings, section_path, split_sentences
+
+MODEL_LIMIT = 254  # all-MiniLM-L6-v2 reads 256 word pieces, two of them [CLS] and [SEP]
+
+
+class Chunk(BaseModel):
+    id: str
+    doc_id: str
+    title: str
+    kind: str
+    region: str | None = None
+    year: int | None = None
+    section: str = ""
+    ordinal: int
+    start: int
+    end: int
+    text: str
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder and BM25 see: the passage under its title and heading."""
+        header = f"{self.title}\n{self.section}" if self.section else self.title
+        return f"{header}\n{self.text}"
+
+    def metadata(self) -> dict:
+        """Flat metadata for the vector store (Chroma takes no None values)."""
+        data = {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "kind": self.kind,
+            "section": self.section,
+            "ordinal": self.ordinal,
+            "start": self.start,
+            "end": self.end,
+        }
+        if self.region is not None:
+            data["region"] = self.region
+        if self.year is not None:
+            data["year"] = self.year
+        return data
+
+
+def _split_long(span: Span, budget: int, tokenizer) -> list[Span]:
+    """Cut a sentence longer than the budget at word-piece boundaries."""
+    encoding = tokenizer.encode(span.text, add_special_tokens=False)
+    offsets = encoding.offsets
+    pieces = []
+    for first in range(0, len(offsets), budget):
+        window = offsets[first : first + budget]
+        start, end = window[0][0], window[-1][1]
+        if first + budget < len(offsets):  # end on a word boundary when we can
+            space = span.text.rfind(" ", start, offsets[first + budget][0] + 1)
+            end = space if space > start else end
+        pieces.append((start, end))
+    # Re-join so that pieces tile the sentence without gaps.
+    spans = []
+    for index, (start, end) in enumerate(pieces):
+        start = spans[-1].end - span.start if spans else start
+        end = len(span.text) if index == len(pieces) - 1 else end
+        text = span.text[start:end]
+        lead = len(text) - len(text.lstrip())
+        text = text.strip()
+        if text:
+            spans.append(Span(span.start + start + lead, span.start + start + lead + len(text), text))
+    return spans
+
+
+def chunk_document(
+    document: Document,
+    count_tokens: Callable[[str], int],
+    tokenizer,
+    max_tokens: int,
+    overlap_tokens: int,
+) -> list[Chunk]:
+    headings = find_headings(document.text)
+    sections: list[tuple[str, list[Span]]] = []
+    for sentence in split_sentences(document.text):
+        path = section_path(headings, sentence.start)
+        if sections and sections[-1][0] == path:
+            sections[-1][1].append(sentence)
+        else:
+            sections.append((path, [sentence]))
+
+    chunks: list[Chunk] = []
+
+    def emit(section: str, spans: list[Span]) -> None:
+        start, end = spans[0].start, spans[-1].end
+        chunks.append(
+            Chunk(
+                id=f"{document.doc_id}:{document.content_hash[:10]}:{len(chunks):04d}",
+                doc_id=document.doc_id,
+                title=document.title,
+                kind=document.kind,
+                region=document.region,
+                year=document.year,
+                section=section,
+                ordinal=len(chunks),
+                start=start,
+                end=end,
+                text=document.text[start:end],
+            )
+        )
+
+    for section, sentences in sections:
+        prefix = count_tokens(f"{document.title}\n{section}")
+        budget = max(16, min(max_tokens, MODEL_LIMIT - prefix))
+        units: list[tuple[Span, int]] = []
+        for sentence in sentences:
+            tokens = count_tokens(sentence.text)
+            if tokens <= budget:
+                units.append((sentence, tokens))
+            else:
+                units.extend((piece, count_tokens(piece.text)) for piece in _split_long(sentence, budget, tokenizer))
+
+        current: list[tuple[Span, int]] = []
+        for unit in units:
+            if current and sum(t for _, t in current) + unit[1] > budget:
+                emit(section, [s for s, _ in current])
+                carried: list[tuple[Span, int]] = []
+                for previous in reversed(current[1:]):  # never carry the whole chunk
+                    kept = sum(t for _, t in carried) + previous[1]
+                    if kept > overlap_tokens or kept + unit[1] > budget:
+                        break
+                    carried.insert(0, previous)
+                current = carried
+            current.append(unit)
+        if current:
+            emit(section, [s for s, _ in current])
+    return chunks
