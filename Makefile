@@ -21,9 +21,10 @@ $(DEVSTAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(DEVSTAMP)
 
+# Ingest is incremental: on an unchanged corpus it embeds nothing.
 run: $(STAMP)
-	.venv/bin/assistant ingest --if-stale
-	.venv/bin/assistant ui
+	.venv/bin/assistant ingest
+	.venv/bin/assistant demo
 
 ingest: $(STAMP)
 	.venv/bin/assistant ingest
@@ -31,7 +32,6 @@ ingest: $(STAMP)
 test: $(DEVSTAMP)
 	.venv/bin/ruff check .
 	$(PY) -m pytest -q
-	.venv/bin/evals --check
 
 bench: $(DEVSTAMP)
 	$(PY) -m pytest -q -m benchmark -s tests/benchmarks

@@ -1,0 +1,164 @@
+"""The public library API: `Assistant`. The CLI, the UI and the evals all go through it."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from functools import cached_property
+
+from pydantic import BaseModel
+
+from assistant.answering.abstention import check_coverage
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.intents import detect_intent
+from assistant.answering.models import Answer, Intent
+from assistant.answering.terms import stems
+from assistant.conversation import Conversation
+from assistant.indexing.embedding import Embedder
+from assistant.indexing.ingest import IngestReport, Progress, ingest
+from assistant.retrieval import Filters, Retriever, Snapshot
+from assistant.settings import Settings, load_settings, offline_environment
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    title: str
+    kind: str
+    region: str | None = None
+    year: int | None = None
+    source: str
+    chunks: int
+
+
+def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
+    """The question without control characters, cut to `max_chars`; raises ValueError if empty."""
+    if not isinstance(question, str):
+        raise ValueError(f"the question must be text, not {type(question).__name__}")
+    warnings = []
+    text = " ".join(_CONTROL.sub(" ", question).split())
+    if not re.search(r"\w", text):
+        raise ValueError("the question is empty (or only punctuation): please type a question")
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0]
+        warnings.append(f"the question was cut to its first {len(text)} characters (limit {max_chars})")
+    return text, warnings
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, **overrides):
+        offline_environment()
+        self.settings = settings or load_settings(**overrides)
+        self._lock = threading.Lock()
+        self._corpus_stems: tuple[int, set[str]] | None = None
+
+    # -- components, built on first use so `import assistant` stays light --
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder(self.settings)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.settings, self.embedder)
+
+    @cached_property
+    def extractive(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.embedder, self.settings.answering.max_bullets)
+
+    @cached_property
+    def llm_answerer(self):
+        from assistant.answering.llm import LLMAnswerer
+
+        return LLMAnswerer(self.settings)
+
+    # -- public API --------------------------------------------------------
+
+    def ingest(self, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
+        return ingest(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+
+    def documents(self) -> list[DocumentInfo]:
+        snapshot = self.retriever.snapshot()
+        counts: dict[str, int] = {}
+        for chunk in snapshot.state.chunks:
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        return [
+            DocumentInfo(
+                doc_id=d.doc_id, title=d.title, kind=d.kind, region=d.region, year=d.year,
+                source=d.source, chunks=counts.get(d.doc_id, 0),
+            )
+            for d in sorted(snapshot.documents.values(), key=lambda d: d.doc_id)
+        ]
+
+    def document_text(self, doc_id: str) -> str:
+        """The cleaned text that citation offsets point into."""
+        return self.retriever.snapshot().documents[doc_id].text
+
+    def conversation(self, filters: Filters | None = None) -> Conversation:
+        condense = None
+        if self.settings.answering.mode == "llm":
+            condense = self.llm_answerer.condense
+        return Conversation(self.ask, filters=filters, condense=condense)
+
+    def ask(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        mode: str | None = None,
+        intent: Intent | None = None,
+        doc_id: str | None = None,
+    ) -> Answer:
+        began = time.perf_counter()
+        text, warnings = clean_question(question, self.settings.answering.max_question_chars)
+        if doc_id:
+            filters = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
+        mode = mode or self.settings.answering.mode
+        snapshot = self.retriever.snapshot()
+        intent = intent or detect_intent(text)
+        query_vector = self.embedder.embed_query(text)
+        hits = self.retriever.search(text, top_k=top_k, filters=filters, query_embedding=query_vector)
+
+        evidence_docs = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:3]
+        evidence = "\n".join(snapshot.documents[d].text for d in evidence_docs)
+        dense_scores = [h.dense for h in hits if h.dense is not None]
+        coverage = check_coverage(
+            text,
+            evidence,
+            self._stems_of(snapshot),
+            max(dense_scores) if dense_scores else None,
+            self.settings.answering.min_dense_score,
+        ) if hits else None
+        if not hits or coverage.abstain:
+            answer = self._abstain(text, intent, snapshot, evidence_docs, coverage.reason if coverage else "")
+        elif mode == "llm":
+            answer = self.llm_answerer.answer(text, intent, hits, snapshot.documents)
+        else:
+            answer = self.extractive.answer(text, intent, hits, snapshot.documents, query_vector)
+        answer.warnings = warnings + answer.warnings
+        answer.seconds = round(time.perf_counter() - began, 4)
+        return answer
+
+    # -- helpers -----------------------------------------------------------
+
+    def _stems_of(self, snapshot: Snapshot) -> set[str]:
+        with self._lock:
+            if self._corpus_stems is None or self._corpus_stems[0] != snapshot.stamp:
+                vocabulary: set[str] = set()
+                for document in snapshot.documents.values():
+                    vocabulary |= stems(f"{document.title}\n{document.text}")
+                self._corpus_stems = (snapshot.stamp, vocabulary)
+            return self._corpus_stems[1]
+
+    def _abstain(self, question, intent, snapshot: Snapshot, doc_ids, reason: str) -> Answer:
+        titles = [snapshot.documents[d].title for d in doc_ids]
+        text = "The documents do not contain an answer to this question"
+        text += f" ({reason})." if reason else "."
+        if titles:
+            text += "\n\nThe closest documents are:\n" + "\n".join(f"- {t}" for t in titles)
+        return Answer(
+            text=text, abstained=True, intent=intent, question=question, closest_documents=titles,
+            mode=self.settings.answering.mode,
+        )

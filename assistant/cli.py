@@ -1,0 +1,170 @@
+"""`assistant` on the command line: ingest, ask, chat, docs. No logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXAMPLE_QUESTION = "Which departments are responsible for Internet + Social Security in Guangdong's plan?"
+
+
+def _assistant(args):
+    from assistant.api import Assistant
+    from assistant.settings import load_settings
+
+    overrides = {}
+    if getattr(args, "mode", None):
+        overrides["answering"] = {"mode": args.mode}
+    return Assistant(load_settings(**overrides))
+
+
+def print_answer(answer, show_sources: bool = True) -> None:
+    if answer.original_question:
+        print(f"(answering: {answer.question})\n")
+    for warning in answer.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(answer.text)
+    if show_sources and answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            where = f" — {c.section}" if c.section else ""
+            print(f"[{c.number}] {c.title} ({c.doc_id}{where}, chars {c.start}-{c.end})")
+            print(f"    \"{c.text}\"")
+    if answer.removed_citations:
+        print(f"\n(removed citation markers that pointed at no passage: {answer.removed_citations})")
+
+
+def cmd_ingest(args) -> int:
+    from tqdm import tqdm
+
+    bot = _assistant(args)
+    bar = None
+
+    def progress(done: int, total: int, source: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
+        bar.set_postfix_str(source[-40:], refresh=False)
+        bar.update(done - bar.n)
+
+    report = bot.ingest(rebuild=args.rebuild, progress=progress)
+    if bar is not None:
+        bar.close()
+    for error in report.errors:
+        print(f"skipped {error.source}: it {error.reason}", file=sys.stderr)
+    if report.rebuilt:
+        print("index rebuilt (settings or model changed, or --rebuild)")
+    print(f"ingest: {report.summary()} ({report.embedded} chunks embedded, {report.seconds:.1f}s)")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    bot = _assistant(args)
+    answer = bot.ask(" ".join(args.question), doc_id=args.doc, top_k=args.top_k)
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        print_answer(answer)
+    return 0
+
+
+def cmd_chat(args) -> int:
+    bot = _assistant(args)
+    conversation = bot.conversation()
+    last = None
+    print("Ask about the documents. /reset starts over, /sources shows the last sources, /quit ends.")
+    while True:
+        try:
+            line = input("\n> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line in ("/quit", "/exit"):
+            return 0
+        if line == "/reset":
+            conversation.reset()
+            print("(new conversation)")
+            continue
+        if line == "/sources":
+            if last is None:
+                print("(no answer yet)")
+            else:
+                print_answer(last.model_copy(update={"text": ""}), show_sources=True)
+            continue
+        if not line:
+            continue
+        try:
+            last = conversation.ask(line)
+        except ValueError as exc:
+            print(f"error: {exc}")
+            continue
+        print_answer(last, show_sources=False)
+
+
+def cmd_docs(args) -> int:
+    bot = _assistant(args)
+    rows = bot.documents()
+    width = max((len(r.doc_id) for r in rows), default=6)
+    print(f"{'id':<{width}}  chunks  kind / year  title")
+    for r in rows:
+        print(f"{r.doc_id:<{width}}  {r.chunks:>6}  {r.kind} / {r.year or '-'}  {r.title}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """What `make run` shows until the web UI lands: one answered example question."""
+    bot = _assistant(args)
+    print(f"> {EXAMPLE_QUESTION}\n")
+    print_answer(bot.ask(EXAMPLE_QUESTION))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index the documents in corpus/ (incremental)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer one question, with its sources")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument("--doc", help="only search this document id")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--mode", choices=["extractive", "llm"])
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="a conversation on the terminal")
+    p.add_argument("--mode", choices=["extractive", "llm"])
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("docs", help="list the indexed documents")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("demo", help="answer an example question")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assistant.indexing.store import IndexLockedError, VectorStoreUnavailable
+    from assistant.retrieval import IndexNotReady
+    from assistant.settings import SettingsError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (IndexNotReady, IndexLockedError, VectorStoreUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by weighted reciprocal rank.
+
+Results are restricted to the chunks of the committed index state, which is
+re-read whenever an ingest replaces it, so a new upload is searchable at once
+and a query never sees half an ingest.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from assistant.documents import Document
+from assistant.indexing.chunking import Chunk
+from assistant.indexing.embedding import Embedder
+from assistant.indexing.store import STATE_FILE, IndexState, KeywordIndex, VectorStore, load_state
+from assistant.settings import Settings
+
+
+class Filters(BaseModel):
+    """Restrict retrieval to documents matching every given field (any of its values)."""
+
+    doc_ids: list[str] | None = None
+    kinds: list[str] | None = None
+    regions: list[str] | None = None
+    years: list[int] | None = None
+
+    def active(self) -> bool:
+        return any(value for value in self.model_dump().values())
+
+    def matches(self, document: Document) -> bool:
+        checks = (
+            (self.doc_ids, document.doc_id),
+            (self.kinds, document.kind),
+            (self.regions, document.region),
+            (self.years, document.year),
+        )
+        return all(not wanted or value in wanted for wanted, value in checks)
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float  # fused
+    dense: float | None = None  # cosine similarity
+    bm25: float | None = None
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+@dataclass
+class Snapshot:
+    """One committed version of the index, as loaded in memory."""
+
+    state: IndexState
+    keywords: KeywordIndex
+    chunks: dict[str, Chunk] = field(default_factory=dict)
+    stamp: int = 0
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.state.documents
+
+
+class IndexNotReady(RuntimeError):
+    """Nothing has been ingested yet."""
+
+
+def fuse(
+    dense: list[tuple[str, float]],
+    keyword: list[tuple[str, float]],
+    dense_weight: float,
+    rrf_k: int,
+) -> dict[str, float]:
+    """Weighted reciprocal rank fusion of two rankings."""
+    scores: dict[str, float] = {}
+    for weight, ranking in ((dense_weight, dense), (1.0 - dense_weight, keyword)):
+        for rank, (chunk_id, _) in enumerate(ranking, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (rrf_k + rank)
+    return scores
+
+
+class Retriever:
+    def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore | None = None):
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store or VectorStore(settings)
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def state_path(self) -> Path:
+        return self.settings.index_dir / STATE_FILE
+
+    def snapshot(self) -> Snapshot:
+        """The current committed index, reloaded when an ingest has replaced it."""
+        try:
+            stamp = self.state_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            raise IndexNotReady(
+                f"nothing is indexed yet in {self.settings.index_dir}: run `assistant ingest` "
+                "(or `make run`) to index the documents in "
+                f"{self.settings.corpus_dir}"
+            ) from None
+        with self._lock:
+            if self._snapshot is None or self._snapshot.stamp != stamp:
+                for _ in range(3):  # an ingest may swap the BM25 folder as we read
+                    state = load_state(self.settings.index_dir)
+                    try:
+                        keywords = KeywordIndex.load(self.settings.index_dir / str(state.bm25_dir))
+                        break
+                    except FileNotFoundError:
+                        continue
+                else:
+                    raise IndexNotReady("the index is being rewritten; try again in a moment")
+                self._snapshot = Snapshot(
+                    state=state,
+                    keywords=keywords,
+                    chunks={chunk.id: chunk for chunk in state.chunks},
+                    stamp=stamp,
+                )
+            return self._snapshot
+
+    def search(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        query_embedding: list[float] | None = None,
+    ) -> list[Hit]:
+        config = self.settings.retrieval
+        top_k = top_k or config.top_k
+        snapshot = self.snapshot()
+        allowed_docs = None
+        if filters is not None and filters.active():
+            allowed_docs = [d.doc_id for d in snapshot.documents.values() if filters.matches(d)]
+            if not allowed_docs:
+                return []
+        allowed_chunks = (
+            {c.id for c in snapshot.chunks.values() if c.doc_id in allowed_docs}
+            if allowed_docs is not None
+            else None
+        )
+        candidates = max(config.candidates, top_k)
+
+        dense: list[tuple[str, float]] = []
+        if config.use_dense and snapshot.chunks:
+            embedding = query_embedding or self.embedder.embed_query(question)
+            dense = [
+                (chunk_id, score)
+                for chunk_id, score in self.store.query(embedding, candidates, allowed_docs)
+                if chunk_id in snapshot.chunks  # committed chunks only
+            ]
+        keyword = (
+            snapshot.keywords.query(question, candidates, allowed_chunks) if config.use_bm25 else []
+        )
+        keyword = [(chunk_id, score) for chunk_id, score in keyword if chunk_id in snapshot.chunks]
+
+        weight = config.dense_weight if (config.use_dense and config.use_bm25) else (
+            1.0 if config.use_dense else 0.0
+        )
+        fused = fuse(dense, keyword, weight, config.rrf_k)
+        dense_info = {cid: (rank, score) for rank, (cid, score) in enumerate(dense, start=1)}
+        bm25_info = {cid: (rank, score) for rank, (cid, score) in enumerate(keyword, start=1)}
+        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:top_k]
+        return [
+            Hit(
+                chunk=snapshot.chunks[chunk_id],
+                score=score,
+                dense=dense_info.get(chunk_id, (None, None))[1],
+                bm25=bm25_info.get(chunk_id, (None, None))[1],
+                dense_rank=dense_info.get(chunk_id, (None, None))[0],
+                bm25_rank=bm25_info.get(chunk_id, (None, None))[0],
+            )
+            for chunk_id, score in ranked
+        ]
