@@ -48,9 +48,12 @@ def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None, **overrides):
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, **overrides):
+        """`embedder` lets several assistants share one loaded model (tests, benchmarks)."""
         offline_environment()
         self.settings = settings or load_settings(**overrides)
+        if embedder is not None:
+            self.embedder = embedder
         self._lock = threading.Lock()
         self._corpus_stems: tuple[int, set[str]] | None = None
 
@@ -122,7 +125,7 @@ class Assistant:
         hits = self.retriever.search(text, top_k=top_k, filters=filters, query_embedding=query_vector)
 
         evidence_docs = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:3]
-        evidence = "\n".join(snapshot.documents[d].text for d in evidence_docs)
+        evidence = "\n".join(f"{snapshot.documents[d].title}\n{snapshot.documents[d].text}" for d in evidence_docs)
         dense_scores = [h.dense for h in hits if h.dense is not None]
         coverage = check_coverage(
             text,
@@ -130,6 +133,7 @@ class Assistant:
             self._stems_of(snapshot),
             max(dense_scores) if dense_scores else None,
             self.settings.answering.min_dense_score,
+            self.settings.answering.max_unknown_share,
         ) if hits else None
         if not hits or coverage.abstain:
             answer = self._abstain(text, intent, snapshot, evidence_docs, coverage.reason if coverage else "")

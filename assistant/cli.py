@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assistant.answering.llm import LLMNotConfigured
     from assistant.indexing.store import IndexLockedError, VectorStoreUnavailable
     from assistant.retrieval import IndexNotReady
     from assistant.settings import SettingsError
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (IndexNotReady, IndexLockedError, VectorStoreUnavailable) as exc:
+    except (IndexNotReady, IndexLockedError, VectorStoreUnavailable, LLMNotConfigured) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

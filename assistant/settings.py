@@ -84,7 +84,9 @@ class AnsweringSettings(BaseModel):
     max_bullets: int = Field(8, ge=1, le=50)
     max_question_chars: int = Field(2000, ge=10)
     # Abstain when the best passage's cosine similarity is below this.
-    min_dense_score: float = Field(0.25, ge=-1.0, le=1.0)
+    min_dense_score: float = Field(0.15, ge=-1.0, le=1.0)
+    # Abstain when this share of the question's content words never occurs in the corpus.
+    max_unknown_share: float = Field(0.3, gt=0.0, le=1.0)
 
 
 class LLMSettings(BaseModel):

@@ -22,7 +22,8 @@ _CUES: list[tuple[Intent, str]] = [
         r"|\bhandles?\b|\bimplements? the\b.*\btask|\bassign|\binvolved\b|\baccountable\b"),
     ("cause", r"\bwhy\b|\breasons?\b|\bcause[sd]?\b|\broot\b|\bexplain(?:s|ation)?\b|\bbehind\b|\bdue to\b"
         r"|\bbecause\b|\baccount for\b|\bfactors?\b|\bdrives?\b|\battribut"),
-    ("countermeasure", r"\brecommend|\bsuggest|\bcountermeasure|\bpropos|\bshould\b|\badvi[cs]e|\bremed"
+    ("countermeasure", r"\brecommend|\bsuggest|\bcountermeasure|\bpropos|\badvi[cs]e|\bremed"
+        r"|\b(?:what|how) should\b|\bshould (?:be done|they|it|we)\b"
         r"|\bhow (?:can|could|to|might|should)\b|\bwhat (?:can|could) be done\b|\bimprov(?:e|ing) (?:the )?implement"
         r"|\bsolutions?\b|\bmeasures?\b|\bfix\b|\baddress (?:them|these|the)\b|\bdoing about\b|\bwhat to do\b"
         r"|\bpolicy suggestions?\b|\boptimi[sz]"),

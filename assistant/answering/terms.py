@@ -39,7 +39,7 @@ def _stopwords() -> frozenset[str]:
 
 
 def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower())
+    return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower())
 
 
 def stem(word: str) -> str:
