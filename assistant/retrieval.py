@@ -116,6 +116,8 @@ class Retriever:
                         continue
                 else:
                     raise IndexNotReady("the index is being rewritten; try again in a moment")
+                if self._snapshot is not None:
+                    self.store.refresh()  # a rebuild replaces the Chroma collection
                 self._snapshot = Snapshot(
                     state=state,
                     keywords=keywords,

@@ -98,6 +98,7 @@ class LLMSettings(BaseModel):
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(700, ge=16)
     timeout_s: float = Field(120.0, gt=0)
+    prompts: Path = Path("prompts")  # folder of the prompt templates
 
     @property
     def configured(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -59,10 +60,13 @@ class ScriptedModelServer:
         self.httpd.server_close()
 
 
+PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
+
+
 def llm_bot(seed_index, embedder, server) -> Assistant:
     settings = seed_index.model_copy(update={
         "answering": seed_index.answering.model_copy(update={"mode": "llm"}),
-        "llm": seed_index.llm.model_copy(update={"base_url": server.base_url, "model": "scripted"}),
+        "llm": seed_index.llm.model_copy(update={"base_url": server.base_url, "model": "scripted", "prompts": PROMPTS}),
     })
     return Assistant(settings, embedder=embedder)
 

@@ -97,10 +97,16 @@ class LLMAnswerer:
     def __init__(self, settings: Settings, llm=None):
         self.settings = settings
         self._llm = llm
-        folder = settings.root / "prompts"
-        self.templates = {name: (folder / f"{name}.txt").read_text(encoding="utf-8") for name in
-                          ("system", "answer", "condense")}
-        self.guidance = yaml.safe_load((folder / "guidance.yaml").read_text(encoding="utf-8"))
+
+    @cached_property
+    def templates(self) -> dict[str, str]:
+        folder = self.settings.resolve(self.settings.llm.prompts)
+        return {name: (folder / f"{name}.txt").read_text(encoding="utf-8") for name in ("system", "answer", "condense")}
+
+    @cached_property
+    def guidance(self) -> dict[str, str]:
+        folder = self.settings.resolve(self.settings.llm.prompts)
+        return yaml.safe_load((folder / "guidance.yaml").read_text(encoding="utf-8"))
 
     @cached_property
     def llm(self):
@@ -109,11 +115,12 @@ class LLMAnswerer:
     def _chat(self, user: str) -> str:
         from llama_index.core.llms import ChatMessage
 
+        llm = self.llm
         messages = [
             ChatMessage(role="system", content=self.templates["system"]),
             ChatMessage(role="user", content=user),
         ]
-        return str(self.llm.chat(messages).message.content or "")
+        return str(llm.chat(messages).message.content or "")
 
     def prompt(self, question: str, intent: Intent, hits: list[Hit]) -> str:
         blocks = []
@@ -129,6 +136,7 @@ class LLMAnswerer:
         )
 
     def answer(self, question: str, intent: Intent, hits: list[Hit], documents: dict[str, Document]) -> Answer:
+        self.llm  # noqa: B018 - fail with how to configure a model before any other work
         raw = self._chat(self.prompt(question, intent, hits))
         text, used, removed = check_markers(raw, set(range(1, len(hits) + 1)))
         citations = []

@@ -11,15 +11,15 @@ import html
 import re
 import unicodedata
 
-CLEANER_VERSION = 1  # part of every document's content hash: bump when output changes
+CLEANER_VERSION = 2  # part of every document's content hash: bump when output changes
 
 _BLOCK_TAGS = "p|div|br|li|ul|ol|tr|td|th|table|section|article|h[1-6]|blockquote"
-# `< p >`, `</p>`, `<br/>`, `< / div >`: real tags and the spaced debris of tags.
-_BLOCK_TAG = re.compile(rf"<\s*/?\s*(?:{_BLOCK_TAGS})\b[^<>]{{0,200}}?/?\s*>", re.IGNORECASE)
-_INLINE_TAG = re.compile(
-    r"<\s*/?\s*(?:span|b|i|u|em|strong|a|font|sup|sub|small|big|img|hr|meta|link)\b[^<>]{0,300}?/?\s*>",
-    re.IGNORECASE,
-)
+_INLINE_TAGS = "span|b|i|u|em|strong|a|font|sup|sub|small|big|img|hr|meta|link"
+# Only attribute syntax may follow a tag name, so prose such as "< a thousand >" is no tag.
+_ATTRS = r"""(?:\s+[\w:-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*"""
+# `< p >`, `</p>`, `<br/>`, `< / div >`: real block tags and the spaced debris of them.
+_BLOCK_TAG = re.compile(rf"<\s*/?\s*(?:{_BLOCK_TAGS}){_ATTRS}\s*/?\s*>", re.IGNORECASE)
+_INLINE_TAG = re.compile(rf"</?(?:{_INLINE_TAGS}){_ATTRS}\s*/?>", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+\.[\w.]+", re.IGNORECASE)
 _COMPANY = re.compile(
     r"\b(?:co\.?\s*,?\s*ltd|ltd\.?|limited|inc\.?|corp\.?|corporation|llc|gmbh|plc)\b",
@@ -101,11 +101,22 @@ def _content_words(text: str) -> set[str]:
 
 
 def is_company_footer(line: str) -> bool:
-    """A company name with a URL (`ACME FOOD CO.,LTD , https://acme.com`) or a bare URL line."""
+    """A company name with a URL (`ACME FOOD CO.,LTD , https://acme.com`) or a bare URL line.
+
+    The name must look like one: few words, mostly capitalised, so a sentence
+    that happens to hold a URL and the word "limited" stays."""
     if not _URL.search(line):
         return False
     without_urls = _URL.sub("", line).strip(" ,;|-–—·")
-    return not without_urls or (bool(_COMPANY.search(line)) and len(without_urls.split()) <= 12)
+    if not without_urls:
+        return True
+    name_words = re.findall(r"[^\W\d_]+", without_urls)
+    capitalised = sum(1 for w in name_words if w[0].isupper())
+    return (
+        bool(_COMPANY.search(without_urls))
+        and 0 < len(name_words) <= 10
+        and capitalised / len(name_words) >= 0.6
+    )
 
 
 def is_keyword_list(line: str) -> bool:

@@ -77,6 +77,10 @@ def read_docx(path: Path) -> str:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableDocument(f"is not a readable Word document ({exc})") from None
+    except Exception as exc:  # lxml's XMLSyntaxError and kin, from a damaged document.xml
+        raise UnreadableDocument(
+            f"is not a readable Word document ({exc.__class__.__name__}: {exc})"
+        ) from None
     lines = []
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()
@@ -90,6 +94,13 @@ def read_docx(path: Path) -> str:
         else:
             lines.append(text)
     return "\n\n".join(lines)
+
+
+def human_size(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
 
 
 def read_document(path: Path, max_bytes: int) -> str:
@@ -106,9 +117,7 @@ def read_document(path: Path, max_bytes: int) -> str:
     if size == 0:
         raise UnreadableDocument("is empty (0 bytes)")
     if size > max_bytes:
-        raise UnreadableDocument(
-            f"is too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
-        )
+        raise UnreadableDocument(f"is too large ({human_size(size)}; the limit is {human_size(max_bytes)})")
     if suffix == ".pdf":
         text = read_pdf(path)
     elif suffix == ".docx":

@@ -8,6 +8,7 @@ exact characters.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from pydantic import BaseModel
@@ -56,28 +57,23 @@ class Chunk(BaseModel):
 
 
 def _split_long(span: Span, budget: int, tokenizer) -> list[Span]:
-    """Cut a sentence longer than the budget at word-piece boundaries."""
+    """Cut a sentence longer than the budget into pieces of at most `budget`
+    word pieces, ending each piece at a word boundary where one exists."""
     encoding = tokenizer.encode(span.text, add_special_tokens=False)
-    offsets = encoding.offsets
-    pieces = []
-    for first in range(0, len(offsets), budget):
-        window = offsets[first : first + budget]
-        start, end = window[0][0], window[-1][1]
-        if first + budget < len(offsets):  # end on a word boundary when we can
-            space = span.text.rfind(" ", start, offsets[first + budget][0] + 1)
-            end = space if space > start else end
-        pieces.append((start, end))
-    # Re-join so that pieces tile the sentence without gaps.
-    spans = []
-    for index, (start, end) in enumerate(pieces):
-        start = spans[-1].end - span.start if spans else start
-        end = len(span.text) if index == len(pieces) - 1 else end
-        text = span.text[start:end]
-        lead = len(text) - len(text.lstrip())
-        text = text.strip()
-        if text:
-            spans.append(Span(span.start + start + lead, span.start + start + lead + len(text), text))
-    return spans
+    offsets, word_ids = encoding.offsets, encoding.word_ids
+    pieces, first = [], 0
+    while first < len(offsets):
+        stop = min(first + budget, len(offsets))
+        if stop < len(offsets):
+            boundary = stop
+            while boundary > first + 1 and word_ids[boundary] == word_ids[boundary - 1]:
+                boundary -= 1
+            if boundary > first + 1:
+                stop = boundary
+        start, end = offsets[first][0], offsets[stop - 1][1]
+        pieces.append(Span(span.start + start, span.start + end, span.text[start:end]))
+        first = stop
+    return pieces
 
 
 def chunk_document(
@@ -97,12 +93,16 @@ def chunk_document(
             sections.append((path, [sentence]))
 
     chunks: list[Chunk] = []
+    # Ids change with the text and with the chunking, so a rebuild never reuses an id.
+    version = hashlib.sha256(
+        f"{document.content_hash}:{max_tokens}:{overlap_tokens}".encode()
+    ).hexdigest()[:12]
 
     def emit(section: str, spans: list[Span]) -> None:
         start, end = spans[0].start, spans[-1].end
         chunks.append(
             Chunk(
-                id=f"{document.doc_id}:{document.content_hash[:10]}:{len(chunks):04d}",
+                id=f"{document.doc_id}:{version}:{len(chunks):04d}",
                 doc_id=document.doc_id,
                 title=document.title,
                 kind=document.kind,

@@ -91,10 +91,12 @@ def ingest(
         store = VectorStore(settings)
         fingerprint = settings.index_fingerprint()
         if rebuild or state.fingerprint != fingerprint:
-            # Vectors from another model or chunking must never mix with ours.
+            # Vectors from another model or chunking must never mix with ours. Commit
+            # the empty index first: if this run dies, the next one starts from it.
             report.rebuilt = bool(rebuild or state.documents)
+            state = IndexState(fingerprint=fingerprint, generation=state.generation)
+            _commit(settings, state, store, [])
             store.reset()
-            state = IndexState(fingerprint=fingerprint)
 
         live = {chunk.id for chunk in state.chunks}
         orphans = sorted(store.ids() - live)

@@ -180,6 +180,10 @@ class VectorStore:
         for first in range(0, len(ids), 1000):
             self.collection.delete(ids=ids[first : first + 1000])
 
+    def refresh(self) -> None:
+        """Forget the open collection: another process may have rebuilt it."""
+        self._store = self._collection = None
+
     def reset(self) -> None:
         client = chroma_client(self.settings)
         try:
