@@ -40,13 +40,6 @@ def test_real_table_rows_keep_their_cells_and_separator_rows_go():
     assert strip_table_pipes(text) == "Department; Task\nFinance Department; Funding"
 
 
-BARE_WORD_ATTRIBUTES = pytest.mark.xfail(
-    strict=True,
-    reason="cleaning.py _ATTRS: bare words count as attributes, so '< p and y >' (spaces allowed for block "
-    "tags) and '<a thousand doctors and >' are still taken for tags and the words between are deleted",
-)
-
-
 # -- HTML debris -----------------------------------------------------------------
 
 
@@ -78,9 +71,8 @@ def test_entities_are_decoded():
     [
         "Counties with < a thousand doctors and > 50 clinics receive the subsidy.",
         "Rates of < 5 per cent and > 90 per cent were excluded.",
-        pytest.param("Counties where x < p and y > q receive the subsidy.", marks=BARE_WORD_ATTRIBUTES),
-        pytest.param("Counties with <a thousand doctors and >50 clinics receive the subsidy.",
-                     marks=BARE_WORD_ATTRIBUTES),
+        "Counties where x < p and y > q receive the subsidy.",
+        "Counties with <a thousand doctors and >50 clinics receive the subsidy.",
     ],
 )
 def test_comparison_signs_in_prose_are_not_taken_for_tags(text):

@@ -11,12 +11,14 @@ import html
 import re
 import unicodedata
 
-CLEANER_VERSION = 2  # part of every document's content hash: bump when output changes
+CLEANER_VERSION = 3  # part of every document's content hash: bump when output changes
 
 _BLOCK_TAGS = "p|div|br|li|ul|ol|tr|td|th|table|section|article|h[1-6]|blockquote"
 _INLINE_TAGS = "span|b|i|u|em|strong|a|font|sup|sub|small|big|img|hr|meta|link"
-# Only attribute syntax may follow a tag name, so prose such as "< a thousand >" is no tag.
-_ATTRS = r"""(?:\s+[\w:-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*"""
+# Only attribute syntax may follow a tag name: `name=value` pairs, then at most one
+# bare boolean attribute just before `>`. Prose such as "x < p and y > q" or
+# "<a thousand doctors and >50" has bare words in a row, so it is no tag.
+_ATTRS = r"""(?:\s+[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))*(?:\s+[\w:-]+)?"""
 # `< p >`, `</p>`, `<br/>`, `< / div >`: real block tags and the spaced debris of them.
 _BLOCK_TAG = re.compile(rf"<\s*/?\s*(?:{_BLOCK_TAGS}){_ATTRS}\s*/?\s*>", re.IGNORECASE)
 _INLINE_TAG = re.compile(rf"</?(?:{_INLINE_TAGS}){_ATTRS}\s*/?>", re.IGNORECASE)
