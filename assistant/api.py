@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from assistant.answering.abstention import check_coverage
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.intents import detect_intent
-from assistant.answering.models import Answer, Intent
+from assistant.answering.models import Answer, Intent, Passage
 from assistant.answering.terms import stems
 from assistant.conversation import Conversation
 from assistant.indexing.embedding import Embedder
@@ -141,6 +141,11 @@ class Assistant:
             answer = self.llm_answerer.answer(text, intent, hits, snapshot.documents)
         else:
             answer = self.extractive.answer(text, intent, hits, snapshot.documents, query_vector)
+        answer.retrieved = [
+            Passage(doc_id=h.chunk.doc_id, start=h.chunk.start, end=h.chunk.end,
+                    score=round(h.score, 6), section=h.chunk.section)
+            for h in hits
+        ]
         answer.warnings = warnings + answer.warnings
         answer.seconds = round(time.perf_counter() - began, 4)
         return answer

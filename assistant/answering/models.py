@@ -25,6 +25,16 @@ class Citation(BaseModel):
     score: float = 0.0
 
 
+class Passage(BaseModel):
+    """A retrieved passage (one chunk), in rank order; the answer was chosen from these."""
+
+    doc_id: str
+    start: int  # character offsets in the cleaned document
+    end: int
+    score: float  # fused retrieval score
+    section: str = ""
+
+
 class Answer(BaseModel):
     text: str
     citations: list[Citation] = []
@@ -35,5 +45,6 @@ class Answer(BaseModel):
     mode: Literal["extractive", "llm"] = "extractive"
     closest_documents: list[str] = []  # titles, when abstaining
     removed_citations: list[int] = []  # LLM markers that pointed at no passage
+    retrieved: list[Passage] = []  # what retrieval returned, best first (for checking and evals)
     warnings: list[str] = []
     seconds: float = 0.0

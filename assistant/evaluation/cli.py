@@ -1,29 +1,94 @@
-"""`evals`: run the question sets in evals/ through Assistant.
+"""`evals`: run the question sets in evals/ through Assistant, report, and gate regressions.
 
-The scoring runner and regression gate are tracked in the evals issue; until
-they land this command lists the question sets it finds.
+    evals [SET ...] [--check] [--update-baseline] [--report DIR] [--mode extractive|llm] [--top-k K]
+
+Exit status: 0 when the run (and, with --check, the gate) is fine; 1 when the
+gate finds a regression; 2 for bad input (an unknown set, a broken case, bad settings).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from datetime import datetime
+from pathlib import Path
 
-import yaml
+from assistant.settings import SettingsError, load_settings
 
-from assistant.settings import load_settings
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evals", description="Regression-test answer quality on curated question sets."
+    )
+    parser.add_argument("sets", nargs="*", help="set names or paths (default: every evals/*.yaml with cases)")
+    parser.add_argument("--check", action="store_true", help="compare with evals/baseline.json; exit 1 on a regression")
+    parser.add_argument("--update-baseline", action="store_true", help="rewrite evals/baseline.json from this run")
+    parser.add_argument("--report", type=Path, help="report folder (default evals/reports/<timestamp>)")
+    parser.add_argument("--mode", choices=["extractive", "llm"], help="answering mode (default from settings)")
+    parser.add_argument("--top-k", type=int, help="passages retrieved per question (default from settings)")
+    parser.add_argument("--baseline", type=Path, help="baseline file (default evals/baseline.json)")
+    return parser
+
+
+def run(argv: list[str] | None = None, **overrides) -> int:
+    """The `evals` command. `overrides` are Settings fields (tests pass a temporary project)."""
+    args = _parser().parse_args(argv)
+    if args.top_k is not None and args.top_k < 1:
+        print("evals: --top-k must be at least 1", file=sys.stderr)
+        return 2
+    from assistant.api import Assistant
+    from assistant.evaluation.cases import QuestionSetError, find_sets, load_sets
+    from assistant.evaluation.gate import check, update_baseline
+    from assistant.evaluation.report import summary_table, write_report
+    from assistant.evaluation.runner import run_sets
+
+    try:
+        settings = load_settings(**overrides)
+        evals_dir = settings.root / "evals"
+        sets = load_sets(find_sets(evals_dir, args.sets))
+    except (SettingsError, QuestionSetError) as exc:
+        print(f"evals: {exc}", file=sys.stderr)
+        return 2
+    if not sets:
+        print(f"no question sets yet ({evals_dir}/*.yaml)")
+        return 0
+    bot = Assistant(settings)
+    report = bot.ingest()  # incremental: a no-op when the index is current
+    if report.changed or report.errors:
+        print(f"index: {report.summary()}")
+    total = sum(len(c.turns) for s in sets for c in s.cases)
+    print(f"running {total} questions from {', '.join(s.name for s in sets)} "
+          f"(mode {args.mode or settings.answering.mode}) ...", flush=True)
+    result = run_sets(bot, sets, mode=args.mode, top_k=args.top_k)
+    baseline_path = args.baseline or evals_dir / "baseline.json"
+    gate = check(result, baseline_path) if args.check else None
+    folder = args.report or evals_dir / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    write_report(result, gate, folder)
+    print(summary_table(result))
+    print(f"\nreport: {folder / 'report.md'}")
+    failed = [f"{s.case_id}#{s.turn}" if s.turn > 1 else s.case_id for s in result.scores if not s.passed]
+    print(f"{len(result.scores) - len(failed)}/{len(result.scores)} questions pass")
+    if args.update_baseline:
+        update_baseline(baseline_path, result)
+        print(f"baseline updated: {baseline_path}")
+    if gate is None:
+        return 0
+    for line in gate.notes:
+        print(f"note: {line}")
+    for line in gate.improvements:
+        print(f"improved: {line}")
+    if gate.passed:
+        print("gate: no regressions against the baseline")
+        return 0
+    print("gate: REGRESSIONS against the baseline:", file=sys.stderr)
+    for line in gate.regressions:
+        print(f"  {line}", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = load_settings()
-    sets = sorted((settings.root / "evals").glob("*.yaml"))
-    if not sets:
-        print("no question sets yet (evals/*.yaml)")
-        return 0
-    for path in sets:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        print(f"{path.name}: {len(data.get('cases', []))} cases")
-    print("scoring and the regression gate are not implemented yet")
-    return 0
+    argv = sys.argv[1:] if argv is None else argv
+    return run(argv)
 
 
 if __name__ == "__main__":
