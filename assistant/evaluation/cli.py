@@ -1,6 +1,7 @@
 """`evals`: run the question sets in evals/ through Assistant, report, and gate regressions.
 
     evals [SET ...] [--check] [--update-baseline] [--report DIR] [--mode extractive|llm] [--top-k K]
+    evals --sweep      retrieval alone over fusion weights and k
 
 Exit status: 0 when the run (and, with --check, the gate) is fine; 1 when the
 gate finds a regression; 2 for bad input (an unknown set, a broken case, bad settings).
@@ -27,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--mode", choices=["extractive", "llm"], help="answering mode (default from settings)")
     parser.add_argument("--top-k", type=int, help="passages retrieved per question (default from settings)")
     parser.add_argument("--baseline", type=Path, help="baseline file (default evals/baseline.json)")
+    parser.add_argument(
+        "--sweep", action="store_true",
+        help="measure retrieval alone over fusion weights and k (dense only, BM25 only, fused) and print a table",
+    )
     return parser
 
 
@@ -56,6 +61,11 @@ def run(argv: list[str] | None = None, **overrides) -> int:
     report = bot.ingest()  # incremental: a no-op when the index is current
     if report.changed or report.errors:
         print(f"index: {report.summary()}")
+    if args.sweep:
+        from assistant.evaluation.sweep import sweep, sweep_table
+
+        print(sweep_table(sweep(bot, sets)))
+        return 0
     total = sum(len(c.turns) for s in sets for c in s.cases)
     print(f"running {total} questions from {', '.join(s.name for s in sets)} "
           f"(mode {args.mode or settings.answering.mode}) ...", flush=True)

@@ -20,8 +20,8 @@ class EvalRun(BaseModel):
     started: str
     config: dict
     citation_method: str
-    metrics: dict[str, float | None]
-    by_intent: dict[str, dict[str, float | None]]
+    metrics: dict[str, int | float | None]
+    by_intent: dict[str, dict[str, int | float | None]]
     scores: list[TurnScore]
 
     def case_outcomes(self) -> dict[str, str]:

@@ -175,7 +175,7 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
-def summarise(scores: list[TurnScore]) -> dict[str, float | None]:
+def summarise(scores: list[TurnScore]) -> dict[str, int | float | None]:
     """The metrics of a group of answered questions. None where the group has nothing to measure."""
     answerable = [s for s in scores if s.answerable]
     unanswerable = [s for s in scores if not s.answerable]
@@ -187,7 +187,7 @@ def summarise(scores: list[TurnScore]) -> dict[str, float | None]:
     supported_markers = sum(len(c.supported_by) for c in claims)
     recalls = [s.fact_recall for s in answerable if s.fact_recall is not None]
     seconds = [s.seconds for s in scores]
-    metrics: dict[str, float | None] = {
+    metrics: dict[str, int | float | None] = {
         "questions": len(scores),
         "pass_rate": _ratio(sum(s.passed for s in scores), len(scores)),
         "doc_hit@1": _ratio(sum(r is not None and r <= 1 for r in ranks), len(ranks)),
@@ -202,7 +202,7 @@ def summarise(scores: list[TurnScore]) -> dict[str, float | None]:
         "abstention_precision": _ratio(sum(not s.answerable for s in abstained), len(abstained)),
         "abstention_recall": _ratio(sum(s.abstained for s in unanswerable), len(unanswerable)),
         "false_abstentions": sum(s.abstained for s in answerable),
-        "intent_accuracy": _ratio(sum(s.detected_intent == s.intent for s in scores), len(scores)),
+        "intent_accuracy": _ratio(sum(s.detected_intent == s.intent for s in answerable), len(answerable)),
         "latency_p50_ms": round(percentile(seconds, 50) * 1000, 1),
         "latency_p95_ms": round(percentile(seconds, 95) * 1000, 1),
     }
