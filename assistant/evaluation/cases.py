@@ -73,9 +73,15 @@ def load_set(path: Path) -> QuestionSet:
     for number, raw in enumerate(data.get("cases") or [], 1):
         try:
             cases.append(_case(raw, name))
-        except (ValidationError, TypeError) as exc:
+        except ValidationError as exc:
             label = raw.get("id", f"case {number}") if isinstance(raw, dict) else f"case {number}"
-            raise QuestionSetError(f"{path.name}: {label}: {exc}") from None
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'case'}: {err['msg'].removeprefix('Value error, ')}"
+                for err in exc.errors()
+            )
+            raise QuestionSetError(f"{path.name}: {label}: {problems}") from None
+        except TypeError as exc:
+            raise QuestionSetError(f"{path.name}: case {number}: {exc}") from None
     return QuestionSet(name=name, description=data.get("description", ""), path=path, cases=cases)
 
 

@@ -75,7 +75,7 @@ def split_claims(text: str) -> list[Claim]:
         line = line.strip()
         if not line:
             continue
-        pieces = [_BULLET.sub("", line)] if _BULLET.match(line) else [s.text for s in split_sentences(line)]
+        pieces = [_BULLET.sub("", line)] if _BULLET.match(line) else _sentences(line)
         for piece in pieces:
             stripped = piece.strip()
             if not stripped or stripped.endswith(":"):
@@ -83,6 +83,17 @@ def split_claims(text: str) -> list[Claim]:
             markers = [int(n) for n in _MARKER.findall(stripped)]
             claims.append(Claim(text=_MARKER.sub("", stripped).strip(), markers=markers))
     return claims
+
+
+def _sentences(line: str) -> list[str]:
+    """Sentences, with markers written after the full stop ("... database. [2]") kept on their sentence."""
+    sentences: list[str] = []
+    for sentence in (s.text for s in split_sentences(line)):
+        if sentences and not _MARKER.sub("", sentence).strip():
+            sentences[-1] += " " + sentence.strip()
+        else:
+            sentences.append(sentence)
+    return sentences
 
 
 def _claim_core(claim: str, titles: list[str]) -> str:
