@@ -42,6 +42,8 @@ class CorpusSettings(BaseModel):
 class IndexSettings(BaseModel):
     path: Path = Path("index")
     collection: str = "policy_chunks"
+    # A long ingest commits what it has embedded this often, so a crash loses at most this much work.
+    commit_every_s: float = Field(60.0, gt=0)
 
 
 class EmbeddingSettings(BaseModel):

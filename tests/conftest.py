@@ -64,6 +64,32 @@ def copy_corpus(destination: Path, files: list[str] | None = None) -> Path:
     return target
 
 
+def state_ids(settings: Settings) -> set[str]:
+    from assistant.indexing.store import load_state
+
+    return {chunk.id for chunk in load_state(settings.index_dir).chunks}
+
+
+def bm25_ids(settings: Settings) -> list[str]:
+    from assistant.indexing.store import KeywordIndex, load_state
+
+    state = load_state(settings.index_dir)
+    return KeywordIndex.load(settings.index_dir / state.bm25_dir).chunk_ids
+
+
+def assert_consistent(settings: Settings) -> None:
+    """Chroma, BM25 and the state file all hold exactly the same chunks, each once."""
+    from assistant.indexing.store import VectorStore, load_state
+
+    state = load_state(settings.index_dir)
+    ids = {chunk.id for chunk in state.chunks}
+    assert len(ids) == len(state.chunks), "duplicate chunks in the state"
+    assert VectorStore(settings).ids() == ids, "Chroma and the state disagree"
+    assert sorted(bm25_ids(settings)) == sorted(ids), "BM25 and the state disagree"
+    assert {chunk.doc_id for chunk in state.chunks} == set(state.documents)
+    assert [p.name for p in settings.index_dir.glob("bm25-*")] == [state.bm25_dir]
+
+
 @pytest.fixture(autouse=True)
 def _no_assistant_env(monkeypatch):
     clear_assistant_env(monkeypatch)

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import assert_consistent, bm25_ids, state_ids
 
 from assistant.indexing.chunking import Chunk
 from assistant.indexing.ingest import ingest
-from assistant.indexing.store import IndexLock, IndexLockedError, KeywordIndex, VectorStore, load_state
+from assistant.indexing.store import IndexLock, IndexLockedError, VectorStore, load_state
 from assistant.retrieval import Retriever
 
 pytestmark = pytest.mark.slow
@@ -45,24 +46,6 @@ def small_project(tmp_path, settings_for, copy_corpus):
     return settings_for(tmp_path, corpus)
 
 
-def state_ids(settings) -> set[str]:
-    return {chunk.id for chunk in load_state(settings.index_dir).chunks}
-
-
-def bm25_ids(settings) -> list[str]:
-    state = load_state(settings.index_dir)
-    return KeywordIndex.load(settings.index_dir / state.bm25_dir).chunk_ids
-
-
-def assert_consistent(settings) -> None:
-    """Chroma, BM25 and the state file all hold exactly the same chunks."""
-    state = load_state(settings.index_dir)
-    ids = {chunk.id for chunk in state.chunks}
-    assert len(ids) == len(state.chunks)
-    assert VectorStore(settings).ids() == ids
-    assert sorted(bm25_ids(settings)) == sorted(ids)
-    assert {chunk.doc_id for chunk in state.chunks} == set(state.documents)
-    assert [p.name for p in settings.index_dir.glob("bm25-*")] == [state.bm25_dir]
 
 
 def test_first_ingest_adds_everything_and_second_embeds_nothing(project, embedder):

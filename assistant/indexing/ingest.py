@@ -7,7 +7,7 @@ Order of work, chosen so that a crash at any point leaves a usable index:
 3. commit: build BM25 for the new chunk list, then atomically replace the
    state file that names it;
 4. delete the vectors of removed documents and of replaced versions.
-Long ingests commit every `COMMIT_EVERY_S` seconds so a crash loses little.
+Long ingests commit every `index.commit_every_s` seconds so a crash loses little.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from assistant.indexing.store import (
 )
 from assistant.settings import Settings
 
-COMMIT_EVERY_S = 60.0
 EMBED_BATCH = 64
 
 Progress = Callable[[int, int, str], None]  # (chunks done, chunks to embed, current file)
@@ -145,7 +144,7 @@ def ingest(
                 if progress:
                     progress(report.embedded, total, document.source)
             obsolete += _replace_document(state, document, chunks)
-            if time.monotonic() - last_commit > COMMIT_EVERY_S:
+            if time.monotonic() - last_commit > settings.index.commit_every_s:
                 _commit(settings, state, store, obsolete)
                 last_commit = time.monotonic()
 
