@@ -2,6 +2,7 @@
 
     evals [SET ...] [--check] [--update-baseline] [--report DIR] [--mode extractive|llm] [--top-k K]
     evals --sweep      retrieval alone over fusion weights and k
+    evals import-feedback [--output PATH]   thumbs-down feedback from the UI as draft cases
 
 Exit status: 0 when the run (and, with --check, the gate) is fine; 1 when the
 gate finds a regression; 2 for bad input (an unknown set, a broken case, bad settings).
@@ -96,8 +97,37 @@ def run(argv: list[str] | None = None, **overrides) -> int:
     return 1
 
 
+def import_feedback(argv: list[str] | None = None, **overrides) -> int:
+    """`evals import-feedback`: thumbs-down answers from the UI's feedback.jsonl become draft cases to review."""
+    parser = argparse.ArgumentParser(
+        prog="evals import-feedback",
+        description="Turn thumbs-down feedback into draft eval cases (review: true) in evals/drafts/.",
+    )
+    parser.add_argument("--output", type=Path, help="draft file (default evals/drafts/feedback-<date>.yaml)")
+    args = parser.parse_args(argv)
+    from assistant.feedback import FEEDBACK_FILE, FeedbackStore, write_drafts
+
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"evals: {exc}", file=sys.stderr)
+        return 2
+    source = settings.data_dir / FEEDBACK_FILE
+    records = FeedbackStore(source).latest()
+    down = [r for r in records if r.rating == "down"]
+    if not down:
+        print(f"no thumbs-down feedback in {source}")
+        return 0
+    output = args.output or settings.root / "evals" / "drafts" / f"feedback-{datetime.now():%Y-%m-%d}.yaml"
+    count = write_drafts(down, output)
+    print(f"{count} new draft cases from {len(down)} thumbs-down answers: {output}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import-feedback"]:
+        return import_feedback(argv[1:])
     return run(argv)
 
 
