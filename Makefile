@@ -24,14 +24,16 @@ $(DEVSTAMP): $(STAMP)
 # Ingest is incremental: on an unchanged corpus it embeds nothing.
 run: $(STAMP)
 	.venv/bin/assistant ingest
-	.venv/bin/assistant demo
+	.venv/bin/assistant ui
 
 ingest: $(STAMP)
 	.venv/bin/assistant ingest
 
+# The eval gate last: it ingests corpus/ into index/ if needed, then compares with evals/baseline.json.
 test: $(DEVSTAMP)
 	.venv/bin/ruff check .
 	$(PY) -m pytest -q
+	.venv/bin/evals --check
 
 bench: $(DEVSTAMP)
 	$(PY) -m pytest -q -m benchmark -s tests/benchmarks
