@@ -5,16 +5,21 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterable
 from functools import cached_property
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from assistant.answering.abstention import check_coverage
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.intents import detect_intent
-from assistant.answering.models import Answer, Intent, Passage
+from assistant.answering.models import Answer, Citation, Intent, Passage
 from assistant.answering.terms import stems
 from assistant.conversation import Conversation
+from assistant.documents import FileError, library, load_document
+from assistant.documents.readers import UnreadableDocument
+from assistant.feedback import FEEDBACK_FILE, FeedbackRecord, FeedbackStore
 from assistant.indexing.embedding import Embedder
 from assistant.indexing.ingest import IngestReport, Progress, ingest
 from assistant.retrieval import Filters, Retriever, Snapshot
@@ -31,6 +36,30 @@ class DocumentInfo(BaseModel):
     year: int | None = None
     source: str
     chunks: int
+    uploaded: bool = False  # an upload (removing it deletes the file) rather than a corpus file
+
+
+class CitationContext(BaseModel):
+    """A cited passage with the text around it, for showing the passage in place."""
+
+    before: str
+    text: str
+    after: str
+    clipped_before: bool  # the document goes on before `before`
+    clipped_after: bool
+
+
+def context_window(text: str, start: int, end: int, chars: int) -> CitationContext:
+    """`text[start:end]` with up to `chars` characters either side, cut at word boundaries."""
+    lo, hi = max(0, start - chars), min(len(text), end + chars)
+    before, after = text[lo:start], text[end:hi]
+    if lo > 0 and " " in before:
+        before = before[before.index(" ") + 1 :]
+    if hi < len(text) and " " in after:
+        after = after[: after.rindex(" ")]
+    return CitationContext(
+        before=before, text=text[start:end], after=after, clipped_before=lo > 0, clipped_after=hi < len(text)
+    )
 
 
 def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
@@ -55,6 +84,7 @@ class Assistant:
         if embedder is not None:
             self.embedder = embedder
         self._lock = threading.Lock()
+        self._ingest_lock = threading.RLock()  # ingests from one process (UI uploads) take turns
         self._corpus_stems: tuple[int, set[str]] | None = None
 
     # -- components, built on first use so `import assistant` stays light --
@@ -80,7 +110,63 @@ class Assistant:
     # -- public API --------------------------------------------------------
 
     def ingest(self, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
-        return ingest(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+        with self._ingest_lock:
+            return ingest(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+
+    def add_files(
+        self,
+        paths: Iterable[str | Path],
+        names: Iterable[str] | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Store files in the uploads folder and index them; searchable when this returns.
+
+        `names` are the names the user gave the files (default: the paths' names); they
+        are sanitised, so "../../x.pdf" is stored as uploads/x.pdf. A file of an
+        unsupported type, over `ui.max_upload_mb` or unreadable is not stored: it is
+        listed in the report's errors with the reason, and the others still go in."""
+        paths = [Path(p) for p in paths]
+        names = list(names) if names is not None else [p.name for p in paths]
+        if len(names) != len(paths):
+            raise ValueError(f"{len(paths)} files but {len(names)} names")
+        max_bytes = int(self.settings.ui.max_upload_mb * 1_000_000)
+        rejected: list[FileError] = []
+        with self._ingest_lock:
+            for path, name in zip(paths, names, strict=True):
+                shown = name.replace("\\", "/").rsplit("/", 1)[-1] or name
+                try:
+                    safe = library.check_upload(path, name, max_bytes)
+                    load_document(path, f"{library.UPLOADS}/{safe}", None, max_bytes)  # readable at all?
+                    library.store_upload(self.settings, path, safe)
+                except UnreadableDocument as exc:
+                    rejected.append(FileError(source=shown, reason=str(exc)))
+            report = self.ingest(progress=progress)
+        report.errors = rejected + report.errors
+        return report
+
+    def remove_document(self, doc_id: str) -> IngestReport:
+        """Take a document out of the index. An upload's file is deleted; a corpus file is
+        left alone and put on the exclusion list instead (see `restore_document`)."""
+        with self._ingest_lock:
+            documents = self.retriever.snapshot().documents
+            if doc_id not in documents:
+                raise ValueError(f"there is no document with id {doc_id!r} in the index")
+            document = documents[doc_id]
+            if library.is_upload(document.source):
+                library.delete_upload(self.settings, document.source)
+            else:
+                library.exclude(self.settings, document.source, doc_id, document.title)
+            return self.ingest()
+
+    def excluded_documents(self) -> list[library.Exclusion]:
+        """Corpus documents removed from the index (their files are still in the corpus folder)."""
+        return library.load_exclusions(self.settings)
+
+    def restore_document(self, source_or_id: str) -> IngestReport:
+        """Put a removed corpus document back into the index."""
+        with self._ingest_lock:
+            library.restore(self.settings, source_or_id)
+            return self.ingest()
 
     def documents(self) -> list[DocumentInfo]:
         snapshot = self.retriever.snapshot()
@@ -90,7 +176,7 @@ class Assistant:
         return [
             DocumentInfo(
                 doc_id=d.doc_id, title=d.title, kind=d.kind, region=d.region, year=d.year,
-                source=d.source, chunks=counts.get(d.doc_id, 0),
+                source=d.source, chunks=counts.get(d.doc_id, 0), uploaded=library.is_upload(d.source),
             )
             for d in sorted(snapshot.documents.values(), key=lambda d: d.doc_id)
         ]
@@ -98,6 +184,27 @@ class Assistant:
     def document_text(self, doc_id: str) -> str:
         """The cleaned text that citation offsets point into."""
         return self.retriever.snapshot().documents[doc_id].text
+
+    def citation_context(self, citation: Citation, chars: int = 300) -> CitationContext:
+        """The cited passage in its surrounding text (up to `chars` characters either side)."""
+        try:
+            text = self.document_text(citation.doc_id)
+        except KeyError:  # the document has been removed since the answer
+            return CitationContext(before="", text=citation.text, after="", clipped_before=True, clipped_after=True)
+        if text[citation.start : citation.end] != citation.text:  # changed since: show the passage alone
+            return CitationContext(before="", text=citation.text, after="", clipped_before=True, clipped_after=True)
+        return context_window(text, citation.start, citation.end, chars)
+
+    @cached_property
+    def feedback(self) -> FeedbackStore:
+        return FeedbackStore(self.settings.data_dir / FEEDBACK_FILE)
+
+    def record_feedback(
+        self, answer: Answer, liked: bool, comment: str = "", feedback_id: str | None = None
+    ) -> FeedbackRecord:
+        """Append a rating (and optional comment) of `answer` to feedback.jsonl in the data folder;
+        pass the id of an earlier record to amend it."""
+        return self.feedback.add(answer, liked, comment, self.settings.fingerprint(), feedback_id)
 
     def conversation(self, filters: Filters | None = None) -> Conversation:
         condense = None

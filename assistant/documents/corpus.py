@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from assistant.documents.catalog import CatalogEntry, derive_entry, load_catalog
 from assistant.documents.cleaning import CLEANER_VERSION, clean_text
+from assistant.documents.library import load_exclusions, upload_files
 from assistant.documents.readers import UnreadableDocument, read_document
 from assistant.settings import Settings
 
@@ -20,7 +21,7 @@ class Document(BaseModel):
     kind: str
     region: str | None = None
     year: int | None = None
-    source: str  # path relative to the corpus folder
+    source: str  # path relative to the corpus folder, or "uploads/<file>" for an upload
     text: str  # cleaned; citations' offsets point into this
     content_hash: str
 
@@ -61,23 +62,24 @@ def load_document(path: Path, relative: str, entry: CatalogEntry | None, max_byt
 
 
 def corpus_files(settings: Settings) -> list[tuple[Path, str]]:
-    """(path, path relative to the corpus) for every candidate file, sorted."""
+    """(path, source) for every candidate file, sorted: the corpus folder's files
+    (source relative to it) less those the user removed, then the uploads
+    (source "uploads/<file>")."""
     root = settings.corpus_dir
-    if not root.is_dir():
-        return []
+    excluded = {item.source for item in load_exclusions(settings)}
     files = []
-    for path in sorted(root.rglob("*")):
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:
         relative = path.relative_to(root).as_posix()
         if not path.is_file() or any(part.startswith(".") for part in Path(relative).parts):
             continue
-        if relative == settings.corpus.catalog:
+        if relative == settings.corpus.catalog or relative in excluded:
             continue
         files.append((path, relative))
-    return files
+    return files + upload_files(settings)
 
 
 def scan_corpus(settings: Settings) -> tuple[list[Document], list[FileError]]:
-    """Every readable document in the corpus folder, and a reason for each file skipped."""
+    """Every readable document in the corpus folder and the uploads, and a reason for each file skipped."""
     catalog = load_catalog(settings.corpus_dir / settings.corpus.catalog)
     max_bytes = int(settings.corpus.max_file_mb * 1_000_000)
     documents: list[Document] = []
