@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assistant.answering.abstention import check_coverage
+from assistant.answering.abstention import Vocabulary, check_coverage
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.intents import detect_intent
 from assistant.answering.models import Answer, Citation, Intent, Passage
@@ -85,7 +85,7 @@ class Assistant:
             self.embedder = embedder
         self._lock = threading.Lock()
         self._ingest_lock = threading.RLock()  # ingests from one process (UI uploads) take turns
-        self._corpus_stems: tuple[int, set[str]] | None = None
+        self._vocabulary: tuple[int, Vocabulary] | None = None
 
     # -- components, built on first use so `import assistant` stays light --
 
@@ -231,19 +231,21 @@ class Assistant:
         query_vector = self.embedder.embed_query(text)
         hits = self.retriever.search(text, top_k=top_k, filters=filters, query_embedding=query_vector)
 
-        evidence_docs = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:3]
+        evidence_docs = list(dict.fromkeys(h.chunk.doc_id for h in hits))
         evidence = "\n".join(f"{snapshot.documents[d].title}\n{snapshot.documents[d].text}" for d in evidence_docs)
         dense_scores = [h.dense for h in hits if h.dense is not None]
         coverage = check_coverage(
             text,
             evidence,
-            self._stems_of(snapshot),
+            [h.chunk.text for h in hits],
+            self._vocabulary_of(snapshot),
             max(dense_scores) if dense_scores else None,
             self.settings.answering.min_dense_score,
             self.settings.answering.max_unknown_share,
         ) if hits else None
         if not hits or coverage.abstain:
-            answer = self._abstain(text, intent, snapshot, evidence_docs, coverage.reason if coverage else "")
+            closest = evidence_docs[:3]
+            answer = self._abstain(text, intent, snapshot, closest, coverage.reason if coverage else "")
         elif mode == "llm":
             answer = self.llm_answerer.answer(text, intent, hits, snapshot.documents)
         else:
@@ -259,14 +261,15 @@ class Assistant:
 
     # -- helpers -----------------------------------------------------------
 
-    def _stems_of(self, snapshot: Snapshot) -> set[str]:
+    def _vocabulary_of(self, snapshot: Snapshot) -> Vocabulary:
+        """The corpus's word stems, computed once per committed index version."""
         with self._lock:
-            if self._corpus_stems is None or self._corpus_stems[0] != snapshot.stamp:
-                vocabulary: set[str] = set()
+            if self._vocabulary is None or self._vocabulary[0] != snapshot.stamp:
+                corpus_stems: set[str] = set()
                 for document in snapshot.documents.values():
-                    vocabulary |= stems(f"{document.title}\n{document.text}")
-                self._corpus_stems = (snapshot.stamp, vocabulary)
-            return self._corpus_stems[1]
+                    corpus_stems |= stems(f"{document.title}\n{document.text}")
+                self._vocabulary = (snapshot.stamp, Vocabulary(corpus_stems))
+            return self._vocabulary[1]
 
     def _abstain(self, question, intent, snapshot: Snapshot, doc_ids, reason: str) -> Answer:
         titles = [snapshot.documents[d].title for d in doc_ids]

@@ -75,7 +75,7 @@ class RetrievalSettings(BaseModel):
     # Candidates fetched from each retriever before fusion.
     candidates: int = Field(20, ge=1, le=500)
     # Weight of the dense ranking in reciprocal rank fusion; BM25 gets 1 - this.
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0)
+    dense_weight: float = Field(0.4, ge=0.0, le=1.0)
     rrf_k: int = Field(60, ge=1)
     use_dense: bool = True
     use_bm25: bool = True
@@ -87,8 +87,9 @@ class AnsweringSettings(BaseModel):
     max_question_chars: int = Field(2000, ge=10)
     # Abstain when the best passage's cosine similarity is below this.
     min_dense_score: float = Field(0.15, ge=-1.0, le=1.0)
-    # Abstain when this share of the question's content words never occurs in the corpus.
-    max_unknown_share: float = Field(0.3, gt=0.0, le=1.0)
+    # Abstain when this share of the question's topic words never occurs in the corpus
+    # (a lower share, 0.3, already abstains when the best passage is only loosely related).
+    max_unknown_share: float = Field(0.4, gt=0.0, le=1.0)
 
 
 class LLMSettings(BaseModel):

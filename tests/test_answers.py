@@ -149,6 +149,11 @@ def test_comparison_names_each_document(bot):
         "What budget in yuan did Guangdong set aside for the reform in 2025?",
         "What did the K County medical community study find?",
         "How do I bake sourdough bread?",
+        # near misses: the right documents, but not the kind of answer asked for
+        "How many questionnaires did the Guangdong Internet medical study hand out?",
+        "What percentage of J Town households are covered by family doctors?",
+        "Which province is L County in?",
+        "What does the Guangdong plan say about unemployment benefits for migrant workers?",
     ],
 )
 def test_abstains_when_documents_do_not_answer(bot, question):
@@ -165,6 +170,9 @@ def test_abstains_when_documents_do_not_answer(bot, question):
         "Which departments are responsible for Internet + Medical?",
         "What are the six reform tasks deployed in Guangdong?",
         "What did the L County study find?",
+        "What target share of medical institutions should be sharing information by 2020?",  # a share it gives
+        "When did the Guangdong government issue the Internet+ action plan?",  # a date it gives
+        "In brief, what is the root cause behind the J Town problems?",  # framing words are not topics
     ],
 )
 def test_does_not_abstain_when_documents_answer(bot, question):
