@@ -92,6 +92,10 @@ class Conversation:
         focus = earlier.citations[0] if earlier.citations else None
         if focus is None:
             return f"{question.strip()} (following: {earlier.question})", filters, intent
+        if filters is not None and filters.doc_ids and focus.doc_id not in filters.doc_ids:
+            # The reader has since narrowed the search to other documents (the UI's filter): that
+            # wins, and nothing of the earlier question (another document's names) is carried in.
+            return question.strip(), filters, intent
         carried = Filters(doc_ids=[focus.doc_id])
         if filters is not None and filters.active():
             carried = filters.model_copy(update={"doc_ids": [focus.doc_id]})
