@@ -1,4 +1,4 @@
-"""`assistant` on the command line: ingest, ask, chat, docs. No logic of its own."""
+"""`assistant` on the command line: ingest, ask, chat, docs, ui. No logic of its own."""
 
 from __future__ import annotations
 
@@ -119,6 +119,21 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_ui(args) -> int:
+    """Serve the web UI until interrupted."""
+    from assistant.api import Assistant
+    from assistant.settings import load_settings
+
+    overrides = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
+    settings = load_settings(**({"ui": overrides} if overrides else {}))
+    ui = settings.ui
+    print(f"Serving the policy assistant on http://{ui.host}:{ui.port} (Ctrl+C stops it)", flush=True)
+    from assistant.ui import serve
+
+    serve(Assistant(settings))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("docs", help="list the indexed documents")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("ui", help="serve the web UI (settings.ui.host:port, 127.0.0.1:7860 by default)")
+    p.add_argument("--host", help="address to listen on (default from settings: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default from settings: 7860)")
+    p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("demo", help="answer an example question")
     p.set_defaults(func=cmd_demo)
