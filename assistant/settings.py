@@ -83,7 +83,7 @@ class RetrievalSettings(BaseModel):
 
 class AnsweringSettings(BaseModel):
     mode: Literal["extractive", "llm"] = "extractive"
-    max_bullets: int = Field(8, ge=1, le=50)
+    max_bullets: int = Field(15, ge=1, le=50)  # a study's full list of recommendations fits
     max_question_chars: int = Field(2000, ge=10)
     # Abstain when the best passage's cosine similarity is below this.
     min_dense_score: float = Field(0.15, ge=-1.0, le=1.0)

@@ -19,7 +19,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from assistant.answering.terms import QUESTION_WORDS, content_terms, stem, stems
+from assistant.answering.terms import QUESTION_WORDS, stems, topic_terms
 from assistant.documents.structure import split_sentences
 
 # Capitalised words that are about the form of the question, not a named thing.
@@ -28,21 +28,6 @@ _NOT_NAMES = frozenset(
     "according in on for the a an and of to please tell give list i internet".split()
 )
 _NAMED_UNIT = re.compile(r"\b([A-Z])\s+(County|Town|City|Village|Province|District|Township)\b")
-
-# Words analysts use to frame a question rather than to name its topic. An
-# unknown framing word says nothing about whether the corpus covers the question.
-FRAMING_WORDS = frozenset(stem(w) for w in """
-    step steps set sets setting make makes made push pushes draw draws lesson lessons brief briefly fare
-    faring describe describes described contrast contrasts cope coping gather gathers evidence root
-    behind approach approaches side sides aim aims paint picture similar similarly common rely relies
-    apply applies applied argue argues particular particularly span spans run runs date dates release
-    released expect expected deliver delivers assign assigned oversee oversees want wants go goes got
-    right far move moved ambition enable enabled turn turned uncover uncovered cite cites gain gains
-    treat treats case cases account accounts under meant fix fixes come comes last concrete headline
-    strand strands hook earlier question questions dedicated overall specific general generally
-    really actually exactly currently today now still yet already mainly chiefly broadly roughly
-    look looks see sees seen think thinks view views point points put puts place places
-    """.split())
 
 _PROVINCES = (
     "anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei heilongjiang henan hubei "
@@ -114,10 +99,6 @@ class Vocabulary:
             return False
         i = bisect.bisect_left(self._sorted, term)
         return i < len(self._sorted) and self._sorted[i].startswith(term)
-
-
-def topic_terms(question: str) -> list[str]:
-    return [t for t in content_terms(question) if t not in FRAMING_WORDS]
 
 
 def wanted_answer_type(question: str) -> str | None:

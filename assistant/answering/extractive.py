@@ -10,6 +10,7 @@ contains it verbatim.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import numpy as np
 from assistant.answering.evidence import DocumentAnalysis, Unit, analyse
 from assistant.answering.intents import secondary_intent
 from assistant.answering.models import Answer, Citation, Intent
-from assistant.answering.terms import content_terms, overlap, stems
+from assistant.answering.terms import content_terms, overlap, stems, topic_terms
 from assistant.documents import Document
 from assistant.indexing.embedding import Embedder
 from assistant.retrieval import Hit
@@ -106,7 +107,17 @@ def _topic_terms(question: str, documents: list[Document]) -> list[str]:
     for document in documents:
         identity |= stems(f"{document.title} {document.region or ''} {document.kind}")
     generic = stems("policy implementation study smith model county town province")
-    return [t for t in content_terms(question) if t not in identity and t not in generic]
+    return [t for t in topic_terms(question) if t not in identity and t not in generic]
+
+
+_ISSUING = re.compile(r"\b(?:issue[sd]?|publish(?:ed|es)?|put out|release[sd]?|promulgat\w*)\b", re.I)
+_PLACE = re.compile(r"\b[A-Z]\s+(?:County|Town|City|Village|District|Township)\b")
+
+
+def _named_documents(question: str, documents: list[Document]) -> set[str]:
+    """Documents whose title carries a place the question names ("L County", "J Town")."""
+    places = [p.lower() for p in _PLACE.findall(question)]
+    return {d.doc_id for d in documents if any(p in d.title.lower() for p in places)}
 
 
 def _in_hits(unit: Unit, hits: list[Hit]) -> bool:
@@ -130,8 +141,14 @@ class ExtractiveAnswerer:
         doc_ids = _doc_order(hits)
         analyses = {doc_id: analyse(documents[doc_id]) for doc_id in doc_ids}
         terms = content_terms(question)
+        named = _named_documents(question, [documents[d] for d in doc_ids])
+        if named and intent != "comparison":  # "the L County paper": answer from that document only
+            hits = [h for h in hits if h.chunk.doc_id in named] or hits
+            analyses = {d: a for d, a in analyses.items() if d in named} or analyses
         sections: list[tuple[str, list[Bullet]]] = []
-        if intent == "responsibility":
+        if intent == "responsibility" and _ISSUING.search(question):
+            pass  # who issued a document is a fact stated in its text, not a task's department list
+        elif intent == "responsibility":
             sections = self._responsibility(question, analyses, hits, query_vector, terms, book)
         elif intent in _ROLE_FOR_INTENT:
             sections = self._by_role(question, intent, analyses, hits, query_vector, book, single=True)
@@ -200,7 +217,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return []
         if single:
-            candidates = candidates[:1]
+            candidates = [self._best_document(question, candidates[:3], role, query_vector)]
         else:
             studies = [a for a in candidates if "research" in a.document.kind]
             if "stud" in question.lower() and len(studies) >= 2:
@@ -235,6 +252,20 @@ class ExtractiveAnswerer:
             labelled = role is None and not single
             sections.append((lead, [Bullet(u, _LABEL.get(u.role, "") if labelled else "") for u in units]))
         return sections
+
+    def _best_document(self, question, candidates, role, query_vector) -> DocumentAnalysis:
+        """Of the top retrieved documents that state this kind of point, the one whose
+        statements of it, and whose title, best match the question."""
+        terms = content_terms(question)
+
+        def score(analysis: DocumentAnalysis) -> float:
+            segments = [u.text for u in analysis.units(role) if u.kind == "segment"]
+            best = max(self.scorer.scores(query_vector, terms, segments), default=0.0)
+            document = analysis.document
+            identity = stems(f"{document.title} {document.region or ''} {document.kind}")
+            return best + 0.3 * overlap(terms, identity)
+
+        return max(candidates, key=score)  # max keeps the first (best retrieved) of equals
 
     def _top(self, units: list[Unit], query_vector, terms, k: int) -> list[Unit]:
         if not units:

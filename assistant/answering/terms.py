@@ -38,6 +38,26 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+# Words analysts use to frame a question rather than to name its topic. An
+# unknown framing word says nothing about whether the corpus covers the question.
+FRAMING_WORDS = frozenset(_stemmer().stemWord(w) for w in """
+    step steps set sets setting make makes made push pushes draw draws lesson lessons brief briefly fare
+    faring describe describes described contrast contrasts cope coping gather gathers evidence root
+    behind approach approaches side sides aim aims paint picture similar similarly common rely relies
+    apply applies applied argue argues particular particularly span spans run runs date dates release
+    released expect expected deliver delivers assign assigned oversee oversees want wants go goes got
+    right far move moved ambition enable enabled turn turned uncover uncovered cite cites gain gains
+    treat treats case cases account accounts under meant fix fixes come comes last concrete headline
+    strand strands hook earlier question questions dedicated overall specific general generally
+    short shortfall shortfalls fall falls falling better worse well poorly practice practise work works
+    working carry carries carried implement implements implemented weakness weaknesses shortcoming
+    shortcomings obstacle obstacles challenge challenges difficulty difficulties failing failings flaw
+    flaws deficiency deficiencies drawback drawbacks limitation limitations suggestion advice proposal
+    proposals remedy remedies solution solutions explanation explanations driver drivers end ends
+    really actually exactly currently today now still yet already mainly chiefly broadly roughly
+    look looks see sees seen think thinks view views point points put puts place places
+    """.split())
+
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower())
 
@@ -68,3 +88,8 @@ def content_terms(question: str) -> list[str]:
 def overlap(terms: list[str] | set[str], text_stems: set[str]) -> float:
     """Share of `terms` found in `text_stems`."""
     return sum(1 for t in terms if t in text_stems) / len(terms) if terms else 0.0
+
+
+def topic_terms(question: str) -> list[str]:
+    """Content terms without the framing words: what the question is about."""
+    return [t for t in content_terms(question) if t not in FRAMING_WORDS]
