@@ -242,7 +242,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
                                 "New conversation", size="sm", scale=0, min_width=150, elem_id="new-conversation"
                             )
                         chatbot = gr.Chatbot(
-                            show_label=False, height=540, elem_id="chat", layout="panel",
+                            show_label=False, height=560, elem_id="chat", layout="panel", autoscroll=False,
                             buttons=["copy"], feedback_options=("Like", "Dislike"),
                             placeholder=(
                                 "**Ask a question about the documents**<br>"
@@ -510,7 +510,8 @@ footer { opacity: .6; }
 """
 
 # A click on a marker [n] scrolls the sources panel to card n and flashes it, in place of
-# navigating (the panel scrolls on its own; the page should not jump).
+# navigating (the panel scrolls on its own; the page should not jump). Script in <head> runs
+# before Gradio renders, hence the document-level listeners.
 HEAD = """
 <script>
 document.addEventListener("click", (event) => {
@@ -525,6 +526,21 @@ document.addEventListener("click", (event) => {
   void card.offsetWidth;
   card.classList.add("flash");
 }, true);
+
+// Keep the latest question at the top of the conversation while its answer streams in below,
+// so the reader starts at the answer's first line (Gradio's own autoscroll is off).
+window.questionsShown = 0;
+new MutationObserver(() => {
+  const rows = document.querySelectorAll("#chat .user-row");
+  if (rows.length === window.questionsShown) return;
+  window.questionsShown = rows.length;
+  const log = document.querySelector('#chat [role="log"]');
+  if (!log || !rows.length) return;
+  requestAnimationFrame(() => {
+    const row = rows[rows.length - 1];
+    log.scrollTop += row.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+  });
+}).observe(document.documentElement, {childList: true, subtree: true});
 </script>
 """
 
