@@ -120,6 +120,12 @@ def _named_documents(question: str, documents: list[Document]) -> set[str]:
     return {d.doc_id for d in documents if any(p in d.title.lower() for p in places)}
 
 
+def _mentions(topic: list[str], text: str) -> bool:
+    """A topic term occurs in the text, allowing for stemming gaps ('staf' in 'staff')."""
+    text_stems = stems(text)
+    return any(t in text_stems or (len(t) >= 4 and any(s.startswith(t) for s in text_stems)) for t in topic)
+
+
 def _in_hits(unit: Unit, hits: list[Hit]) -> bool:
     return any(h.chunk.doc_id == unit.doc_id and h.chunk.start <= unit.start < h.chunk.end for h in hits)
 
@@ -230,28 +236,47 @@ class ExtractiveAnswerer:
                 # "What do the studies say about the target group?": findings,
                 # causes and recommendations on that topic, each labelled.
                 units = [u for r in _ROLE_FOR_INTENT for u in self._role_units(analysis, r)]
-                units = units or [u for u in analysis.segments if u.role != "heading" and _in_hits(u, hits)]
-                if topic:
-                    units = [u for u in units if overlap(topic, stems(u.text)) > 0] or units
-                units = self._top(units, query_vector, topic or content_terms(question), 4)
             else:
                 units = self._role_units(analysis, role)
-                if topic:
-                    on_topic = [u for u in units if overlap(topic, stems(u.text)) > 0]
-                    units = on_topic or units
-                if not single:
-                    units = self._top(units, query_vector, topic or content_terms(question), 4)
+            # Topic words this document never uses ("authors", words of the rewritten
+            # follow-up) cannot decide what in it is on topic.
+            here = [t for t in topic if _mentions([t], analysis.document.text)]
+            on_topic = [u for u in units if _mentions(here, u.text)] if here else units
+            passages_only = not on_topic and self._better_elsewhere(analysis, units, query_vector, question)
+            if passages_only:
+                # The question is about something these points never touch ("why Guangdong
+                # as a case", "research methods"): quote the sentences that answer it instead.
+                units = [u for u in analysis.segments if u.role != "heading"]
+                units = self._top(units, query_vector, topic + content_terms(question), 3)
+            elif not on_topic:
+                on_topic = units
+                units = self._top(units, query_vector, content_terms(question), 4) if not single else units
+            elif not single or role is None:
+                units = self._top(on_topic, query_vector, topic or content_terms(question), 4)
+            else:
+                units = on_topic
             units = sorted(units, key=lambda u: u.start)[: self.max_bullets]
             if not units:
                 continue
             number = book.cite_unit(units[0])
-            phrase = _LEAD.get(intent, "the relevant points are")
-            if role == "countermeasure" and "research" not in analysis.document.kind:
+            phrase = "the relevant passages are" if passages_only else _LEAD.get(intent, "the relevant points are")
+            if role == "countermeasure" and "research" not in analysis.document.kind and not passages_only:
                 phrase = "the measures set out are"
             lead = f"According to {analysis.document.title} [{number}], {phrase}:"
-            labelled = role is None and not single
+            labelled = role is None and not single and not passages_only
             sections.append((lead, [Bullet(u, _LABEL.get(u.role, "") if labelled else "") for u in units]))
         return sections
+
+    def _better_elsewhere(self, analysis, units, query_vector, question, margin: float = 0.1) -> bool:
+        """Does some other sentence of the document answer the question clearly better than
+        any of these points? Then the question is not really asking for them."""
+        if not units:
+            return True
+        terms = content_terms(question)
+        others = [u.text for u in analysis.segments if u.role != "heading"]
+        best_point = max(self.scorer.scores(query_vector, terms, [u.text for u in units]))
+        best_other = max(self.scorer.scores(query_vector, terms, others), default=0.0)
+        return best_other > best_point + margin
 
     def _best_document(self, question, candidates, role, query_vector) -> DocumentAnalysis:
         """Of the top retrieved documents that state this kind of point, the one whose
