@@ -240,7 +240,9 @@ class Assistant:
             [h.chunk.text for h in hits],
             self._vocabulary_of(snapshot),
             max(dense_scores) if dense_scores else None,
-            self.settings.answering.min_dense_score,
+            # A reader who picked the documents asks about them: a vague question
+            # ("What is recommended?") is then no sign of an off-topic one.
+            -1.0 if filters is not None and filters.doc_ids else self.settings.answering.min_dense_score,
             self.settings.answering.max_unknown_share,
         ) if hits else None
         if not hits or coverage.abstain:

@@ -186,6 +186,24 @@ def test_filters_restrict_sources(bot):
     assert answer.abstained  # no research abstract is dated 2015: nothing to search
 
 
+def test_dense_retrieval_honours_the_document_filter(seed_index, embedder):
+    """The filter must reach Chroma: dense-only search within one document finds its passages."""
+    from assistant.retrieval import Retriever
+
+    retrieval = seed_index.retrieval.model_copy(update={"use_bm25": False})
+    dense_only = seed_index.model_copy(update={"retrieval": retrieval})
+    hits = Retriever(dense_only, embedder).search("What is recommended?", filters=Filters(doc_ids=[L_COUNTY]))
+    assert hits and {h.chunk.doc_id for h in hits} == {L_COUNTY}
+    assert all(h.dense is not None for h in hits)
+
+
+def test_a_filtered_question_is_answered_from_the_chosen_document(bot):
+    answer = bot.ask("What is recommended?", filters=Filters(doc_ids=[L_COUNTY]))
+    assert not answer.abstained, answer.text
+    assert {c.doc_id for c in answer.citations} == {L_COUNTY}
+    assert "strengthening the implementation capacity of policy implementation agencies" in answer.text
+
+
 def test_three_turn_conversation_follows_the_document(bot):
     conversation = bot.conversation()
     first = conversation.ask("What problems did the J Town study find?")

@@ -58,6 +58,11 @@ FRAMING_WORDS = frozenset(_stemmer().stemWord(w) for w in """
     look looks see sees seen think thinks view views point points put puts place places
     """.split())
 
+@lru_cache(maxsize=1)
+def _question_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in QUESTION_WORDS)
+
+
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower())
 
@@ -78,6 +83,8 @@ def content_terms(question: str) -> list[str]:
     seen: list[str] = []
     for word in words(question):
         if word in stop or word in QUESTION_WORDS or len(word) < 2 and not word.isdigit():
+            continue
+        if stem(word) in _question_stems():  # "recommended", "identifies": forms of question words
             continue
         stemmed = stem(word)
         if stemmed not in seen:

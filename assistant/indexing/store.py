@@ -164,10 +164,16 @@ class VectorStore:
         return self._collection
 
     def add(self, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
-        from llama_index.core.schema import TextNode
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
+        # llama-index writes the node's source document id into the `doc_id` metadata
+        # field (overwriting ours), so the source relationship must name our document:
+        # the doc-id filter of dense queries depends on it.
         nodes = [
-            TextNode(id_=chunk.id, text=chunk.text, metadata=chunk.metadata(), embedding=vector)
+            TextNode(
+                id_=chunk.id, text=chunk.text, metadata=chunk.metadata(), embedding=vector,
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.doc_id)},
+            )
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
         for first in range(0, len(nodes), 1000):  # Chroma caps a batch's size
