@@ -252,7 +252,7 @@ class ExtractiveAnswerer:
                 on_topic = units
                 units = self._top(units, query_vector, content_terms(question), 4) if not single else units
             elif not single or role is None:
-                units = self._top(on_topic, query_vector, topic or content_terms(question), 4)
+                units = self._top(on_topic, query_vector, topic or content_terms(question), 6)
             else:
                 units = on_topic
             units = sorted(units, key=lambda u: u.start)[: self.max_bullets]

@@ -14,7 +14,9 @@ _CUES: list[tuple[Intent, str]] = [
     ("comparison", r"\bcompar|\bdiffer|\bcontrast|\bversus\b|\bvs\.?\b|\bboth\b|\bacross\b"
         r"|\beach (?:of the )?(?:study|studies|document|paper)|\bin common\b|\bside by side\b"
         r"|\b(?:which|what) (?:documents|studies|papers)\b|\bthe (?:three|two|five) (?:studies|documents|papers)\b"
-        r"|\ball (?:three|the) (?:studies|documents)\b|\bsimilar"),
+        r"|\ball (?:three|the) (?:studies|documents)\b|\bsimilar"
+        r"|\bwhich of the (?:documents|studies|papers)\b|\beach (?:say|says|propose|recommend|find)\b"
+        r"|\bbetween (?:the )?[\w +-]+ (?:plan|study|notice|paper|document)s? and\b|\bevolv"),
     ("responsibility", r"\bwho\b"
         r"|\bwhich (?:department|bureau|agenc|bod|government|authorit|office|ministr|commission|organ)"
         r"|\bresponsib|\bin charge\b|\btake[s]? charge\b|\bcharged with\b|\blead(?:s|ing)? (?:on|the)\b"
