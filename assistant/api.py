@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant.answering import analysis
 from assistant.answering.abstention import Vocabulary, check_coverage
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.intents import detect_intent
@@ -261,7 +262,33 @@ class Assistant:
         answer.seconds = round(time.perf_counter() - began, 4)
         return answer
 
+    def analyze(self, doc_id: str | None = None, component: str | None = None) -> analysis.AnalysisReport:
+        """The analysis views of one indexed document, or of all of them: a responsibility matrix per
+        action plan or notice, a Smith-model analysis per implementation study (findings, causes and
+        countermeasures, each labelled with its component), and, for all documents, the studies
+        compared on each component. With `component` ('policy', 'organisation', 'target group',
+        'environment'), only the studies' comparison on it. Every cell carries a Citation."""
+        component = analysis.parse_component(component) if component else None
+        documents = self.retriever.snapshot().documents
+        if doc_id and doc_id not in documents:
+            raise ValueError(f"there is no document with id {doc_id!r} in the index")
+        chosen = [documents[doc_id]] if doc_id else [documents[d] for d in sorted(documents)]
+        return analysis.build_report(chosen, self._similarity, compare_studies=not doc_id, component=component)
+
+    def compare(self, component: str) -> analysis.ComponentComparison:
+        """Each study's findings, causes and countermeasures on one component of Smith's model,
+        side by side (one entry per study)."""
+        return self.analyze(component=component).comparisons[0]
+
     # -- helpers -----------------------------------------------------------
+
+    def _similarity(self, texts: list[str], descriptions: list[str]):
+        """Cosine similarities (texts x descriptions) under the index's embedding model."""
+        import numpy as np
+
+        vectors = np.asarray(self.embedder.embed_passages(texts + descriptions), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors[: len(texts)] @ vectors[len(texts) :].T
 
     def _vocabulary_of(self, snapshot: Snapshot) -> Vocabulary:
         """The corpus's word stems, computed once per committed index version."""
