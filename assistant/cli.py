@@ -1,4 +1,4 @@
-"""`assistant` on the command line: ingest, ask, chat, docs, ui. No logic of its own."""
+"""`assistant` on the command line: ingest, ask, chat, docs, analyze, ui. No logic of its own."""
 
 from __future__ import annotations
 
@@ -111,6 +111,16 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_analyze(args) -> int:
+    """Responsibility matrices, Smith-model analyses and comparisons, every cell cited."""
+    from assistant.answering.analysis import export
+
+    bot = _assistant(args)
+    report = bot.analyze(args.doc, component=args.component)
+    sys.stdout.write(export(report, args.format, args.table))
+    return 0
+
+
 def cmd_demo(args) -> int:
     """What `make run` shows until the web UI lands: one answered example question."""
     bot = _assistant(args)
@@ -156,6 +166,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("docs", help="list the indexed documents")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser(
+        "analyze",
+        help="who is responsible for each task; each study's findings, causes and countermeasures by Smith component",
+        description="Analysis views of the indexed documents, every cell cited to its passage: a responsibility "
+        "matrix per action plan or notice, a Smith-model analysis per implementation study, and the studies "
+        "compared on each component.",
+    )
+    p.add_argument("--doc", help="one document id (default: all)")
+    p.add_argument(
+        "--component", help="compare the studies on one component: policy, organisation, target-group, environment"
+    )
+    p.add_argument("--format", choices=["md", "csv", "json"], default="md", help="output format (default md)")
+    p.add_argument(
+        "--table", choices=["responsibility", "smith", "comparison"],
+        help="the table to print as CSV when the analysis holds several",
+    )
+    p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("ui", help="serve the web UI (settings.ui.host:port, 127.0.0.1:7860 by default)")
     p.add_argument("--host", help="address to listen on (default from settings: 127.0.0.1)")
