@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home: the
 
 import gradio as gr  # noqa: E402
 
+from assistant.answering import analysis as views  # noqa: E402
 from assistant.answering.models import Answer  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.conversation import Conversation  # noqa: E402
@@ -63,6 +65,14 @@ LLM_HELP = (
     "and `ASSISTANT_LLM__MODEL`; see “An LLM server” in the README."
 )
 CONTEXT_CHARS = 320
+ALL_DOCUMENTS = ("All documents", "")
+ANALYSIS_HELP = (
+    "Tables you would otherwise build by hand, every cell cited to its passage: who is responsible for each "
+    "task of an action plan or notice, and each implementation study's findings, causes and countermeasures "
+    "by component of Smith's policy implementation process model (idealised policy, implementing "
+    "organisation, target group, policy environment). Pick a component to compare the studies on it."
+)
+EXPORT_DIR = Path(tempfile.gettempdir()) / "policy-assistant-analysis"  # Gradio serves files from the temp dir
 REVEAL_STEPS = 24
 REVEAL_PAUSE_S = 0.025
 
@@ -303,6 +313,26 @@ def build_app(bot: Assistant) -> gr.Blocks:
                         restore = gr.Button("Restore", elem_id="restore")
                         remove_status = gr.Markdown(elem_id="remove-status")
 
+            with gr.Tab("Analysis", id="analysis") as analysis_tab:
+                gr.Markdown(ANALYSIS_HELP, elem_classes=["hint"])
+                with gr.Row(equal_height=True, elem_id="analysis-controls"):
+                    analysis_doc = gr.Dropdown(
+                        label="Document", choices=[ALL_DOCUMENTS, *initial["docs"]], value="", elem_id="analysis-doc",
+                    )
+                    analysis_component = gr.Dropdown(
+                        label="Compare the studies on", value="", elem_id="analysis-component",
+                        choices=[("Every component", ""), *[(t, c) for c, t in views.COMPONENT_TITLES.items()]],
+                    )
+                    analyse = gr.Button("Analyse", variant="primary", scale=0, min_width=120, elem_id="analyse")
+                with gr.Row(elem_id="analysis-exports"):
+                    exports = {
+                        key: gr.DownloadButton(
+                            label, visible=False, size="sm", scale=0, min_width=150, elem_id=f"export-{key}"
+                        )
+                        for key, label in views.EXPORT_LABELS.items()
+                    }
+                analysis_view = gr.Markdown(elem_id="analysis-view")
+
         library_outputs = [
             table, doc_filter, kind_filter, region_filter, year_filter, to_remove, to_restore, library_note,
         ]
@@ -429,6 +459,23 @@ def build_app(bot: Assistant) -> gr.Blocks:
                 message = f"**Could not restore** {source}: {exc}"
             return (message, *library_view())
 
+        def analyse_documents(doc_id, component):
+            try:
+                report = bot.analyze(doc_id or None, component=component or None)
+            except Exception as exc:  # shown in plain words (no index yet, a removed document)
+                return (f"**Could not analyse:** {exc}", *[gr.DownloadButton(visible=False) for _ in exports])
+            stem = f"analysis-{doc_id or 'all'}" + (f"-{component}" if component else "")
+            files = views.write_exports(report, EXPORT_DIR, stem)
+            buttons = [
+                gr.DownloadButton(value=str(files[key]), visible=True) if key in files
+                else gr.DownloadButton(value=None, visible=False)
+                for key in exports
+            ]
+            return (views.to_markdown(report), *buttons)
+
+        def analysis_documents():
+            return gr.Dropdown(choices=[ALL_DOCUMENTS, *[(d.title, d.doc_id) for d in _documents(bot)]])
+
         def api_ask(question: str, doc_ids: list[str] | None = None) -> dict:
             """Answer one question from the documents; returns the Answer as JSON
             (text with [n] markers, citations with document ids and character offsets)."""
@@ -456,6 +503,9 @@ def build_app(bot: Assistant) -> gr.Blocks:
         remove.click(remove_document, to_remove, [remove_status, *library_outputs], concurrency_limit=1, **private)
         restore.click(restore_document, to_restore, [remove_status, *library_outputs], concurrency_limit=1, **private)
         app.load(library_view, None, library_outputs, show_progress="hidden", **private)
+        analysis_outputs = [analysis_view, *exports.values()]
+        analyse.click(analyse_documents, [analysis_doc, analysis_component], analysis_outputs, **private)
+        analysis_tab.select(analysis_documents, None, analysis_doc, show_progress="hidden", **private)
         gr.api(api_ask, api_name="ask")
     return app
 
