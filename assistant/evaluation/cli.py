@@ -43,6 +43,7 @@ def run(argv: list[str] | None = None, **overrides) -> int:
         print("evals: --top-k must be at least 1", file=sys.stderr)
         return 2
     from assistant.api import Assistant
+    from assistant.evaluation.analysis_scoring import attach_analysis
     from assistant.evaluation.cases import QuestionSetError, find_sets, load_sets
     from assistant.evaluation.gate import check, update_baseline
     from assistant.evaluation.report import summary_table, write_report
@@ -71,11 +72,16 @@ def run(argv: list[str] | None = None, **overrides) -> int:
     print(f"running {total} questions from {', '.join(s.name for s in sets)} "
           f"(mode {args.mode or settings.answering.mode}) ...", flush=True)
     result = run_sets(bot, sets, mode=args.mode, top_k=args.top_k)
+    analysis = attach_analysis(result, bot, evals_dir, [s.path for s in sets])
     baseline_path = args.baseline or evals_dir / "baseline.json"
     gate = check(result, baseline_path) if args.check else None
     folder = args.report or evals_dir / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")
     write_report(result, gate, folder)
     print(summary_table(result))
+    if analysis is not None:
+        print("\nanalysis views: " + ", ".join(
+            f"{name} {value:.3f}" for name, value in analysis.metrics.items() if value is not None
+        ))
     print(f"\nreport: {folder / 'report.md'}")
     failed = [f"{s.case_id}#{s.turn}" if s.turn > 1 else s.case_id for s in result.scores if not s.passed]
     print(f"{len(result.scores) - len(failed)}/{len(result.scores)} questions pass")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant.evaluation.analysis_scoring import METRICS as ANALYSIS_METRICS
 from assistant.evaluation.runner import EvalRun
 
 # Absolute drops allowed (metrics are shares in 0..1). The extractive mode is
@@ -23,6 +24,7 @@ INTENT_TOLERANCE = 0.05
 GATED = [
     "pass_rate", "doc_hit@1", "doc_hit@3", "doc_hit@k", "doc_mrr", "passage_hit@k", "passage_mrr",
     "key_fact_recall", "citation_precision", "citation_recall", "abstention_precision", "abstention_recall",
+    *ANALYSIS_METRICS,
 ]
 GATED_PER_INTENT = ["pass_rate", "doc_hit@k", "key_fact_recall", "citation_precision"]
 NOTE = "Written by `evals --update-baseline` from a real run. Never edit by hand."

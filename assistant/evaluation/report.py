@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from assistant.evaluation.analysis_scoring import markdown as analysis_markdown
 from assistant.evaluation.gate import GateResult
 from assistant.evaluation.runner import EvalRun, turn_key
 
@@ -68,6 +69,8 @@ def markdown(run: EvalRun, gate: GateResult | None) -> str:
         parts += [f"- improved {line}" for line in gate.improvements]
         parts += [f"- note: {line}" for line in gate.notes]
         parts.append("")
+    if run.analysis is not None:
+        parts += analysis_markdown(run.analysis)
     parts += [
         "## Cases",
         "",

@@ -23,6 +23,7 @@ class EvalRun(BaseModel):
     metrics: dict[str, int | float | None]
     by_intent: dict[str, dict[str, int | float | None]]
     scores: list[TurnScore]
+    analysis: dict | None = None  # the analysis views scored against evals/analysis_gold.yaml (analysis_scoring)
 
     def case_outcomes(self) -> dict[str, str]:
         """'pass' or 'fail' per question; a conversation's turns are 'id#2', 'id#3', ..."""
