@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterable
@@ -23,10 +22,9 @@ from assistant.documents.readers import UnreadableDocument
 from assistant.feedback import FEEDBACK_FILE, FeedbackRecord, FeedbackStore
 from assistant.indexing.embedding import Embedder
 from assistant.indexing.ingest import IngestReport, Progress, ingest
+from assistant.questions import clean_question
 from assistant.retrieval import Filters, Retriever, Snapshot
 from assistant.settings import Settings, load_settings, offline_environment
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class DocumentInfo(BaseModel):
@@ -61,20 +59,6 @@ def context_window(text: str, start: int, end: int, chars: int) -> CitationConte
     return CitationContext(
         before=before, text=text[start:end], after=after, clipped_before=lo > 0, clipped_after=hi < len(text)
     )
-
-
-def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
-    """The question without control characters, cut to `max_chars`; raises ValueError if empty."""
-    if not isinstance(question, str):
-        raise ValueError(f"the question must be text, not {type(question).__name__}")
-    warnings = []
-    text = " ".join(_CONTROL.sub(" ", question).split())
-    if not re.search(r"\w", text):
-        raise ValueError("the question is empty (or only punctuation): please type a question")
-    if len(text) > max_chars:
-        text = text[:max_chars].rsplit(" ", 1)[0]
-        warnings.append(f"the question was cut to its first {len(text)} characters (limit {max_chars})")
-    return text, warnings
 
 
 class Assistant:

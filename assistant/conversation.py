@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from assistant.answering.abstention import salient_terms
 from assistant.answering.intents import detect_intent
 from assistant.answering.models import Answer, Intent
+from assistant.questions import clean_question
 from assistant.retrieval import Filters
 
 _REFERS_BACK = re.compile(
@@ -64,6 +65,9 @@ class Conversation:
         self.turns.clear()
 
     def ask(self, question: str, **kwargs) -> Answer:
+        # Refuse a question with nothing in it before it can pass for a short follow-up
+        # ("?!" after a turn would otherwise be rewritten into the earlier question).
+        question, _ = clean_question(question)
         previous = self.turns[-1] if self.turns else None
         standalone, filters, intent = question, kwargs.pop("filters", self.filters), None
         if previous is not None and is_follow_up(question):
