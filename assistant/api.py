@@ -27,6 +27,11 @@ from assistant.retrieval import Filters, Retriever, Snapshot
 from assistant.settings import Settings, load_settings, offline_environment
 
 
+class LLMError(RuntimeError):
+    """Answering in llm mode failed (server down, refused, bad reply, missing prompt file).
+    The message names the model and where it runs, never the API key."""
+
+
 class DocumentInfo(BaseModel):
     doc_id: str
     title: str
@@ -194,7 +199,7 @@ class Assistant:
     def conversation(self, filters: Filters | None = None) -> Conversation:
         condense = None
         if self.settings.answering.mode == "llm":
-            condense = self.llm_answerer.condense
+            condense = self._guarded_llm(self.llm_answerer.condense)
         return Conversation(self.ask, filters=filters, condense=condense)
 
     def ask(
@@ -234,7 +239,7 @@ class Assistant:
             closest = evidence_docs[:3]
             answer = self._abstain(text, intent, snapshot, closest, coverage.reason if coverage else "")
         elif mode == "llm":
-            answer = self.llm_answerer.answer(text, intent, hits, snapshot.documents)
+            answer = self._guarded_llm(self.llm_answerer.answer)(text, intent, hits, snapshot.documents)
         else:
             answer = self.extractive.answer(text, intent, hits, snapshot.documents, query_vector)
         answer.retrieved = [
@@ -265,6 +270,29 @@ class Assistant:
         return self.analyze(component=component).comparisons[0]
 
     # -- helpers -----------------------------------------------------------
+
+    def _guarded_llm(self, call):
+        """`call` with any failure below it (the client library's own errors, whose messages can
+        quote a server's reply) turned into an LLMError that says where the model is, with the
+        API key blanked out wherever it appears, and without the chained exception."""
+        from assistant.answering.llm import LLMNotConfigured
+
+        config = self.settings.llm
+        where = f"{config.model_path}" if config.provider == "llamacpp" else f"{config.model} at {config.base_url}"
+        secret = config.api_key.get_secret_value()
+
+        def guarded(*args):
+            try:
+                return call(*args)
+            except LLMNotConfigured:
+                raise
+            except Exception as exc:
+                reason = f"{exc.__class__.__name__}: {exc}"
+                if len(secret) >= 4:
+                    reason = reason.replace(secret, "**********")
+                raise LLMError(f"the language model ({config.provider}, {where}) failed: {reason}") from None
+
+        return guarded
 
     def _similarity(self, texts: list[str], descriptions: list[str]):
         """Cosine similarities (texts x descriptions) under the index's embedding model."""

@@ -197,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from assistant.answering.llm import LLMNotConfigured
+    from assistant.api import LLMError
     from assistant.indexing.store import IndexLockedError, VectorStoreUnavailable
     from assistant.retrieval import IndexNotReady
     from assistant.settings import SettingsError
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (IndexNotReady, IndexLockedError, VectorStoreUnavailable, LLMNotConfigured) as exc:
+    except (IndexNotReady, IndexLockedError, VectorStoreUnavailable, LLMNotConfigured, LLMError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
