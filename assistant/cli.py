@@ -69,6 +69,8 @@ def cmd_ask(args) -> int:
 
 
 def cmd_chat(args) -> int:
+    if hasattr(sys.stdin, "reconfigure"):  # bytes that are not UTF-8 become U+FFFD instead of ending the chat
+        sys.stdin.reconfigure(errors="replace")
     bot = _assistant(args)
     conversation = bot.conversation()
     last = None
