@@ -212,8 +212,23 @@ class SettingsError(ValueError):
     """Configuration that cannot be used; the message names field and value."""
 
 
+SECRET_FIELDS = ("api_key", "password")
+_SECRET_SECTIONS = ("llm", "ui")  # the sections holding them
+
+
+def _shown(loc: tuple, value):
+    """A rejected value as it may appear in a message: secrets blanked, also inside a section."""
+    if any(part in SECRET_FIELDS for part in loc):
+        return "**********"
+    if tuple(loc) in [(section,) for section in _SECRET_SECTIONS] and not isinstance(value, dict):
+        return "**********"  # a whole section given as something else: it may hold the secret
+    if isinstance(value, dict):
+        return {k: "**********" if k in SECRET_FIELDS else _shown((*loc, k), v) for k, v in value.items()}
+    return value
+
+
 def load_settings(**overrides) -> Settings:
-    """Settings(), with validation errors turned into one readable message."""
+    """Settings(), with validation errors turned into one readable message (never showing a secret)."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -221,7 +236,7 @@ def load_settings(**overrides) -> Settings:
         for err in exc.errors():
             field = ".".join(str(part) for part in err["loc"])
             env = "ASSISTANT_" + "__".join(str(p) for p in err["loc"]).upper()
-            lines.append(f"  {field} = {err.get('input')!r}: {err['msg']} (env {env})")
+            lines.append(f"  {field} = {_shown(err['loc'], err.get('input'))!r}: {err['msg']} (env {env})")
         raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None
 
 
