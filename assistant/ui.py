@@ -21,12 +21,14 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home: the
 import gradio as gr  # noqa: E402
 
 from assistant.answering import analysis as views  # noqa: E402
+from assistant.answering.llm import LLMNotConfigured  # noqa: E402
 from assistant.answering.models import Answer  # noqa: E402
-from assistant.api import Assistant  # noqa: E402
+from assistant.api import Assistant, LLMError  # noqa: E402
 from assistant.conversation import Conversation  # noqa: E402
 from assistant.documents.library import UPLOADS  # noqa: E402
 from assistant.documents.readers import SUPPORTED  # noqa: E402
 from assistant.indexing.ingest import IngestReport  # noqa: E402
+from assistant.indexing.store import VectorStoreUnavailable  # noqa: E402
 from assistant.retrieval import Filters, IndexNotReady  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
@@ -160,6 +162,14 @@ def report_markdown(report: IngestReport, attempted: str = "add") -> str:
     for error in report.errors:
         lines.append(f"- Could not {attempted} **{error.source}**: it {error.reason}.")
     return "\n".join(lines)
+
+
+# A refused question or a known outage: the caller gets the reason, the server log no traceback.
+EXPECTED_ERRORS = (ValueError, IndexNotReady, LLMError, LLMNotConfigured, VectorStoreUnavailable)
+
+
+def api_error(exc: Exception) -> gr.Error:
+    return gr.Error(str(exc), print_exception=False)
 
 
 # -- per-browser-session state -------------------------------------------------
@@ -333,6 +343,14 @@ def build_app(bot: Assistant) -> gr.Blocks:
                     }
                 analysis_view = gr.Markdown(elem_id="analysis-view")
 
+        # The "chat" API endpoint's inputs and output: hidden, they only give the endpoint its signature
+        # (rendered, though: an unrendered row broke the page in the browser tests).
+        with gr.Row(visible=False):
+            api_question = gr.Textbox(label="question")
+            api_doc_ids = gr.JSON(label="doc_ids")
+            api_answer = gr.JSON(label="answer")
+            api_chat_trigger = gr.Button()
+
         library_outputs = [
             table, doc_filter, kind_filter, region_filter, year_filter, to_remove, to_restore, library_note,
         ]
@@ -363,7 +381,9 @@ def build_app(bot: Assistant) -> gr.Blocks:
 
         def respond(message, session, doc_ids, kinds, regions, years, answer_mode):
             session = _session(bot, session)
-            message = (message or "").strip()
+            # Shown back in the chat as typed, except undecodable characters (lone surrogates), which
+            # the page's JSON stream cannot carry: they would break the connection mid-answer.
+            message = (message or "").strip().encode("utf-8", "replace").decode("utf-8")
             if not message:
                 gr.Warning("Type a question first.")
                 yield session.messages, message, session, gr.skip(), gr.skip()
@@ -481,9 +501,21 @@ def build_app(bot: Assistant) -> gr.Blocks:
             (text with [n] markers, citations with document ids and character offsets)."""
             try:
                 answer = bot.ask(question, filters=Filters(doc_ids=doc_ids) if doc_ids else None)
-            except ValueError as exc:
-                raise gr.Error(str(exc)) from None
+            except EXPECTED_ERRORS as exc:
+                raise api_error(exc) from None
             return answer.model_dump(mode="json")
+
+        def api_chat(question, doc_ids=None, session=None):
+            """Ask within this client's conversation: a follow-up is read against its earlier
+            questions, as in the Ask tab. One conversation per client session (gradio_client:
+            one per Client; `client.reset_session()` starts a new one)."""
+            session = _session(bot, session)
+            filters = Filters(doc_ids=list(doc_ids)) if doc_ids else None
+            try:
+                answer = session.conversation.ask(question if isinstance(question, str) else "", filters=filters)
+            except EXPECTED_ERRORS as exc:
+                raise api_error(exc) from None
+            return answer.model_dump(mode="json"), session
 
         private = {"api_visibility": "private"}
         ask_inputs = [question, session, doc_filter, kind_filter, region_filter, year_filter, mode]
@@ -507,6 +539,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
         analyse.click(analyse_documents, [analysis_doc, analysis_component], analysis_outputs, **private)
         analysis_tab.select(analysis_documents, None, analysis_doc, show_progress="hidden", **private)
         gr.api(api_ask, api_name="ask")
+        api_chat_trigger.click(api_chat, [api_question, api_doc_ids, session], [api_answer, session], api_name="chat")
     return app
 
 

@@ -54,12 +54,30 @@ def test_an_empty_question_is_refused_with_the_reason(client):
         client.predict(question="  ?! ", api_name="/ask")
 
 
-def test_only_the_ask_endpoint_is_public(client):
+def test_only_the_ask_and_chat_endpoints_are_public(client):
     endpoints = client.view_api(print_info=False, return_format="dict")
-    assert set(endpoints["named_endpoints"]) == {"/ask"}
+    assert set(endpoints["named_endpoints"]) == {"/ask", "/chat"}
     assert not endpoints["unnamed_endpoints"]
-    parameters = [p["parameter_name"] for p in endpoints["named_endpoints"]["/ask"]["parameters"]]
-    assert parameters == ["question", "doc_ids"]
+    for name in ("/ask", "/chat"):
+        parameters = [p["parameter_name"] for p in endpoints["named_endpoints"][name]["parameters"]]
+        assert parameters == ["question", "doc_ids"]
+
+
+def test_chat_keeps_one_conversation_per_client_session(bot):
+    with served(bot) as url:
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        first = client.predict(question="What problems did the J Town study find?", api_name="/chat")
+        follow_up = client.predict(question="What does it suggest doing about them?", api_name="/chat")
+        assert {c["doc_id"] for c in first["citations"]} == {c["doc_id"] for c in follow_up["citations"]} == {J_TOWN}
+        assert follow_up["original_question"] == "What does it suggest doing about them?"
+        assert "J Town" in follow_up["question"]
+
+        client.reset_session()  # a new conversation: the same words no longer point at J Town
+        fresh = client.predict(question="What does it suggest doing about them?", api_name="/chat")
+        assert fresh["original_question"] is None and fresh["question"] == "What does it suggest doing about them?"
+
+        within = client.predict(question="What is recommended?", doc_ids=[PLAN], api_name="/chat")
+        assert within["citations"] and {c["doc_id"] for c in within["citations"]} == {PLAN}
 
 
 def test_a_username_and_password_guard_the_app(seed_index, embedder, tmp_path):
