@@ -25,8 +25,9 @@ from assistant.answering.llm import LLMNotConfigured  # noqa: E402
 from assistant.answering.models import Answer  # noqa: E402
 from assistant.api import Assistant, LLMError  # noqa: E402
 from assistant.conversation import Conversation  # noqa: E402
-from assistant.documents.library import UPLOADS  # noqa: E402
+from assistant.documents.library import EXCLUDED_FILE, UPLOADS  # noqa: E402
 from assistant.documents.readers import SUPPORTED  # noqa: E402
+from assistant.feedback import FEEDBACK_FILE  # noqa: E402
 from assistant.indexing.ingest import IngestReport  # noqa: E402
 from assistant.indexing.store import VectorStoreUnavailable  # noqa: E402
 from assistant.retrieval import Filters, IndexNotReady  # noqa: E402
@@ -628,6 +629,16 @@ new MutationObserver(() => {
 """
 
 
+def private_paths(settings: Settings) -> list[Path]:
+    """What the web server must never hand out: the index, the corpus, the uploads, the feedback
+    and exclusion lists, and the settings files (`.env` can hold the API key)."""
+    data = settings.data_dir
+    return [
+        settings.index_dir, settings.corpus_dir, data / UPLOADS, data / FEEDBACK_FILE, data / EXCLUDED_FILE,
+        settings.root / ".env", settings.root / "assistant.toml",
+    ]
+
+
 def launch_options(settings: Settings) -> dict:
     """Arguments for `Blocks.launch`: host and port, auth, limits and the look. Never a share link."""
     ui = settings.ui
@@ -642,6 +653,10 @@ def launch_options(settings: Settings) -> dict:
         "auth": (ui.username, ui.password.get_secret_value()) if ui.username and ui.password else None,
         "auth_message": f"Sign in to {PRODUCT}.",
         "max_file_size": int(ui.max_upload_mb * 1_000_000),
+        # Files are served only from Gradio's own upload and cache folder (data/tmp, see serve()); the
+        # project's private files are refused by name too, in case that folder is ever set above them.
+        "allowed_paths": [],
+        "blocked_paths": [str(path) for path in private_paths(settings)],
         "theme": THEME,
         "css": CSS,
         "head": HEAD,
