@@ -68,6 +68,42 @@ def test_first_ingest_adds_everything_and_second_embeds_nothing(project, embedde
     assert_consistent(project)
 
 
+def _cosine(a, b) -> float:
+    import numpy as np
+
+    a, b = np.asarray(a), np.asarray(b)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def test_a_batch_gives_each_text_its_own_vector(embedder):
+    # embed_passages reorders a batch by length before embedding it; the caller must still
+    # get its vectors in its own order.
+    texts = [
+        "Finance Department",
+        "The province's medical insurance settlement service management platform and medical insurance "
+        "centralized database will be established to implement direct settlement of medical expenses.",
+        "Health poverty alleviation in J Town",
+        "county medical community",
+    ]
+    together = embedder.embed_passages(texts)
+    for text, vector in zip(texts, together, strict=True):
+        assert _cosine(vector, embedder.embed_passages([text])[0]) > 0.9999, text
+    assert _cosine(together[0], together[1]) < 0.9
+
+
+def test_every_stored_vector_belongs_to_its_chunk(project, embedder):
+    # Ingest embeds windows of chunks across document boundaries; each vector in Chroma
+    # must still be its own chunk's.
+    ingest(project, embedder)
+    chunks = load_state(project.index_dir).chunks
+    sample = chunks[:: max(1, len(chunks) // 8)]
+    stored = VectorStore(project).collection.get(ids=[c.id for c in sample], include=["embeddings"])
+    vectors = dict(zip(stored["ids"], stored["embeddings"], strict=True))
+    for chunk in sample:
+        own = embedder.embed_passages([chunk.embed_text])[0]
+        assert _cosine(vectors[chunk.id], own) > 0.9999, chunk.id
+
+
 def test_modified_file_is_re_embedded_alone_and_its_old_chunks_go(project, embedder):
     ingest(project, embedder)
     old_plan_ids = {c.id for c in load_state(project.index_dir).chunks if c.doc_id == PLAN}

@@ -74,10 +74,17 @@ class Embedder:
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
+        # Longest first, so each batch holds texts of about one length and pads little
+        # (the llama-index wrapper batches in the order it is given); then back in order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         with self._lock:  # one forward pass at a time: torch threads are shared
             self.calls += 1
             self.texts_embedded += len(texts)
-            return self.model.get_text_embedding_batch(texts)
+            vectors = self.model.get_text_embedding_batch([texts[i] for i in order])
+        result: list[list[float]] = [[]] * len(texts)
+        for position, index in enumerate(order):
+            result[index] = vectors[position]
+        return result
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
