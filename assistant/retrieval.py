@@ -59,6 +59,7 @@ class Snapshot:
     keywords: KeywordIndex
     chunks: dict[str, Chunk] = field(default_factory=dict)
     stamp: int = 0
+    doc_chunks: dict[str, list[str]] = field(default_factory=dict)  # doc id -> its chunk ids
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -118,11 +119,15 @@ class Retriever:
                     raise IndexNotReady("the index is being rewritten; try again in a moment")
                 if self._snapshot is not None:
                     self.store.refresh()  # a rebuild replaces the Chroma collection
+                doc_chunks: dict[str, list[str]] = {}
+                for chunk in state.chunks:
+                    doc_chunks.setdefault(chunk.doc_id, []).append(chunk.id)
                 self._snapshot = Snapshot(
                     state=state,
                     keywords=keywords,
                     chunks={chunk.id: chunk for chunk in state.chunks},
                     stamp=stamp,
+                    doc_chunks=doc_chunks,
                 )
             return self._snapshot
 
@@ -141,8 +146,10 @@ class Retriever:
             allowed_docs = [d.doc_id for d in snapshot.documents.values() if filters.matches(d)]
             if not allowed_docs:
                 return []
+        # From the documents' own chunk lists: scanning every chunk against the allowed
+        # documents took seconds per filtered query at 100,000 chunks.
         allowed_chunks = (
-            {c.id for c in snapshot.chunks.values() if c.doc_id in allowed_docs}
+            {chunk_id for doc_id in allowed_docs for chunk_id in snapshot.doc_chunks.get(doc_id, ())}
             if allowed_docs is not None
             else None
         )
