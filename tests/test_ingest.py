@@ -104,6 +104,24 @@ def test_every_stored_vector_belongs_to_its_chunk(project, embedder):
         assert _cosine(vectors[chunk.id], own) > 0.9999, chunk.id
 
 
+def test_bm25_built_from_cached_tokens_ranks_as_one_built_afresh(tmp_path, settings_for, copy_corpus, embedder):
+    # Ingest tokenizes each chunk once and reuses the tokens at every commit; a tiny commit
+    # interval makes it commit after each window, so later commits reuse earlier tokens.
+    from assistant.indexing.store import KeywordIndex
+
+    settings = settings_for(tmp_path, copy_corpus(tmp_path), index={"commit_every_s": 0.001})
+    report = ingest(settings, embedder)
+    state = load_state(settings.index_dir)
+    assert state.generation >= 2 and report.embedded == len(state.chunks)
+    committed = KeywordIndex.load(settings.index_dir / state.bm25_dir)
+    afresh = KeywordIndex.build(state.chunks)
+    for question in ["Who takes charge of the medical insurance settlement platform?",
+                     "What problems did the J Town study find?", "county medical community", "zzzqx"]:
+        ours, reference = committed.query(question, 10), afresh.query(question, 10)
+        assert [chunk_id for chunk_id, _ in ours] == [chunk_id for chunk_id, _ in reference], question
+        assert [score for _, score in ours] == pytest.approx([score for _, score in reference]), question
+
+
 def test_modified_file_is_re_embedded_alone_and_its_old_chunks_go(project, embedder):
     ingest(project, embedder)
     old_plan_ids = {c.id for c in load_state(project.index_dir).chunks if c.doc_id == PLAN}

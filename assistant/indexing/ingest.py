@@ -25,6 +25,7 @@ from assistant.indexing.embedding import Embedder
 from assistant.indexing.store import (
     IndexLock,
     IndexState,
+    KeywordTokens,
     VectorStore,
     load_state,
     remove_stale_keyword_indexes,
@@ -64,9 +65,11 @@ class IngestReport(BaseModel):
         )
 
 
-def _commit(settings: Settings, state: IndexState, store: VectorStore, obsolete: list[str]) -> None:
+def _commit(
+    settings: Settings, state: IndexState, store: VectorStore, obsolete: list[str], tokens: KeywordTokens | None = None
+) -> None:
     state.generation += 1
-    state.bm25_dir = write_keyword_index(settings.index_dir, state)
+    state.bm25_dir = write_keyword_index(settings.index_dir, state, tokens)
     save_state(settings.index_dir, state)
     remove_stale_keyword_indexes(settings.index_dir, keep=state.bm25_dir)
     if obsolete:
@@ -155,6 +158,7 @@ def ingest(
         last_chunk = list(accumulate(len(chunks) for _, chunks in planned))  # position of each one's end
         finished: list[tuple[Document, list[Chunk]]] = []  # embedded and stored, not yet in the state
         obsolete: list[str] = []
+        tokens = KeywordTokens()
         last_commit = time.monotonic()
         size = MIN_WINDOW
         while report.embedded < total:
@@ -171,11 +175,11 @@ def ingest(
             if time.monotonic() - last_commit > settings.index.commit_every_s:
                 obsolete += _apply(state, finished, [])
                 finished.clear()
-                _commit(settings, state, store, obsolete)
+                _commit(settings, state, store, obsolete, tokens)
                 last_commit = time.monotonic()
 
         obsolete += _apply(state, finished + list(waiting), report.removed)  # waiting: only if nothing was embedded
-        _commit(settings, state, store, obsolete)
+        _commit(settings, state, store, obsolete, tokens)
         report.chunks = len(state.chunks)
     report.seconds = time.perf_counter() - began
     return report

@@ -229,14 +229,17 @@ class KeywordIndex:
         return Stemmer.Stemmer("english")
 
     @classmethod
-    def build(cls, chunks: list[Chunk]) -> KeywordIndex:
+    def build(cls, chunks: list[Chunk], tokens: KeywordTokens | None = None) -> KeywordIndex:
         import bm25s
 
-        texts = [chunk.embed_text for chunk in chunks]
         retriever = bm25s.BM25()
-        if texts:
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=cls._stemmer(), show_progress=False)
-            retriever.index(tokens, show_progress=False)
+        if chunks:
+            if tokens is None:
+                texts = [chunk.embed_text for chunk in chunks]
+                corpus = bm25s.tokenize(texts, stopwords="en", stemmer=cls._stemmer(), show_progress=False)
+            else:
+                corpus = tokens.tokenized(chunks)
+            retriever.index(corpus, show_progress=False)
         return cls(retriever, [chunk.id for chunk in chunks])
 
     def save(self, folder: Path) -> None:
@@ -275,12 +278,42 @@ class KeywordIndex:
         return hits
 
 
-def write_keyword_index(index_dir: Path, state: IndexState) -> str:
+class KeywordTokens:
+    """Each chunk's BM25 tokens, as ids into one vocabulary, kept for the length of an ingest.
+
+    Every commit rebuilds BM25 over all chunks; with this each commit tokenizes only the
+    chunks that are new since the last one. At 100,000 chunks a commit's BM25 took 11.5 s,
+    of which tokenizing everything again was 5 s (and the rest gets faster from ids).
+    Scores are the same as from tokenizing the texts afresh."""
+
+    def __init__(self):
+        self.vocab: dict[str, int] = {"": 0}  # bm25s's empty token, as its own tokenizer has it
+        self.ids: dict[str, object] = {}  # chunk id -> int32 array (a list of ints would take ~5x the memory)
+
+    def tokenized(self, chunks: list[Chunk]):
+        import bm25s
+        import numpy as np
+        from bm25s.tokenization import Tokenized
+
+        missing = [chunk for chunk in chunks if chunk.id not in self.ids]
+        if missing:
+            words = bm25s.tokenize(
+                [chunk.embed_text for chunk in missing], stopwords="en", stemmer=KeywordIndex._stemmer(),
+                return_ids=False, show_progress=False,
+            )
+            for chunk, tokens in zip(missing, words, strict=True):
+                ids = (self.vocab.setdefault(token, len(self.vocab)) for token in tokens)
+                self.ids[chunk.id] = np.fromiter(ids, dtype=np.int32, count=len(tokens))
+        # bm25s indexes lists faster than arrays, and adds to the vocabulary it is given: a copy
+        return Tokenized(ids=[self.ids[chunk.id].tolist() for chunk in chunks], vocab=dict(self.vocab))
+
+
+def write_keyword_index(index_dir: Path, state: IndexState, tokens: KeywordTokens | None = None) -> str:
     """Build BM25 for the state's chunks in a fresh folder; returns its name."""
     name = f"bm25-{state.generation:06d}"
     folder = index_dir / name
     shutil.rmtree(folder, ignore_errors=True)
-    KeywordIndex.build(state.chunks).save(folder)
+    KeywordIndex.build(state.chunks, tokens).save(folder)
     return name
 
 
