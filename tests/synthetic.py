@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import yaml
 from conftest import PROJECT
 
 from assistant.documents.structure import split_sentences
@@ -62,9 +63,20 @@ class Distractors:
         return text if re.search(r"[.!?]$", text) else text + "."
 
 
+# Metadata given to synthetic documents in turn when a catalog is asked for, so that
+# filtered retrieval (by kind, region or year) can be measured on large corpora.
+CATALOG_KINDS = ("research abstract", "action plan", "policy notice", "news report on a policy notice")
+CATALOG_REGIONS = ("Guangdong", "Fujian", "L County", "J Town", "Zhejiang")
+CATALOG_YEARS = (2015, 2016, 2017, 2018, 2019, 2020, 2021)
+
+
 def make_corpus(destination: Path, documents: int, words_per_document: int = 600, seed: int = 7,
-                real_share: float = 0.3) -> Path:
-    """Write `documents` .txt files (with a heading each) into destination/corpus; returns that folder."""
+                real_share: float = 0.3, catalog: bool = False) -> Path:
+    """Write `documents` .txt files (with a heading each) into destination/corpus; returns that folder.
+
+    With `catalog`, also a catalog.yaml giving each document an id, title, and a kind, region
+    and year taken in turn from CATALOG_*, so a region filter keeps one document in five.
+    The texts are the same either way."""
     rng = random.Random(seed)
     real = seed_sentences()
     distractors = Distractors(real, rng)
@@ -83,4 +95,21 @@ def make_corpus(destination: Path, documents: int, words_per_document: int = 600
             paragraphs.append(" ".join(paragraph))
         text = f"# Synthetic policy report {number:05d}\n\n" + "\n\n".join(paragraphs) + "\n"
         (folder / f"synthetic-{number:05d}.txt").write_text(text, encoding="utf-8")
+    if catalog:
+        write_catalog(folder, documents)
     return folder
+
+
+def write_catalog(folder: Path, documents: int) -> None:
+    entries = [
+        {
+            "id": f"synthetic-{number:05d}",
+            "file": f"synthetic-{number:05d}.txt",
+            "title": f"Synthetic policy report {number:05d}",
+            "kind": CATALOG_KINDS[number % len(CATALOG_KINDS)],
+            "region": CATALOG_REGIONS[number % len(CATALOG_REGIONS)],
+            "year": CATALOG_YEARS[number % len(CATALOG_YEARS)],
+        }
+        for number in range(documents)
+    ]
+    (folder / "catalog.yaml").write_text(yaml.safe_dump({"documents": entries}, sort_keys=False), encoding="utf-8")
