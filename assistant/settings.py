@@ -42,7 +42,8 @@ class CorpusSettings(BaseModel):
 class IndexSettings(BaseModel):
     path: Path = Path("index")
     collection: str = "policy_chunks"
-    # A long ingest commits what it has embedded this often, so a crash loses at most this much work.
+    # A long ingest commits what it has embedded this often, so a crash loses little work; when
+    # a commit takes more than 1/30 of this (large indexes), commits space out to 30x their cost.
     commit_every_s: float = Field(60.0, gt=0)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.documents import scan_corpus
+from assistant.documents.catalog import CatalogError
 from assistant.documents.readers import UnreadableDocument, read_document
 
 MB = 1_000_000
@@ -115,12 +116,14 @@ def mixed_corpus(tmp_path):
     (corpus / "notice.html").write_text("<h2>Notice</h2><p>Fees &amp; charges fall.</p>", encoding="utf-8")
     make_docx(corpus / "tasks.docx")
     pdf = make_pdf(corpus / "report.pdf", ["County hospitals report monthly."])
-    (corpus / "plain.txt").write_text("Plain text about triage and payment.\n", encoding="utf-8")
+    # Tabs and form feeds are text, not the control characters that mark a binary file.
+    (corpus / "plain.txt").write_text("Plain text about\ttriage and payment.\f\n", encoding="utf-8")
 
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "truncated.pdf").write_bytes(pdf[: len(pdf) // 2])
     (corpus / "corrupt.pdf").write_bytes(random.Random(7).randbytes(3000))
     (corpus / "binary.txt").write_bytes(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" * 50)
+    (corpus / "controls.txt").write_bytes(b"\x1b[0m\x01\x02 ok \x03\x0b\x1f" * 50)  # no NUL byte
     (corpus / "latin1.txt").write_bytes(b"caf\xe9 \xff\xfe menu")
     (corpus / "sheet.xlsx").write_bytes(b"PK\x03\x04 not really a spreadsheet")
     (corpus / "blob.bin").write_bytes(b"\x01\x02\x03")
@@ -132,6 +135,7 @@ EXPECTED_REASONS = {
     "truncated.pdf": ["PDF", "not a readable"],
     "corrupt.pdf": ["PDF", "not a readable"],
     "binary.txt": ["binary"],
+    "controls.txt": ["binary", "control characters"],
     "latin1.txt": ["UTF-8", "0xe9"],
     "sheet.xlsx": ["unsupported", ".xlsx"],
     "blob.bin": ["unsupported", ".bin"],
@@ -265,6 +269,24 @@ def test_file_missing_from_the_catalog_gets_derived_metadata(tmp_path, settings_
     assert derived.kind == "document" and derived.region is None
     fallback = by_source["long-first-line.txt"]
     assert (fallback.doc_id, fallback.title, fallback.year) == ("long-first-line", "long first line", None)
+
+
+def test_catalog_with_a_duplicate_id_is_refused_naming_the_id(tmp_path, settings_for):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    entries = "".join(f"  - id: {name}\n    file: {file}\n    title: T\n" for name, file in
+                      [("plan", "a.txt"), ("study", "b.txt"), ("plan", "c.txt")])
+    (corpus / "catalog.yaml").write_text("documents:\n" + entries, encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"duplicate document ids \['plan'\]"):
+        scan_corpus(settings_for(tmp_path, corpus))
+
+
+def test_catalog_that_is_not_yaml_is_refused_naming_the_file(tmp_path, settings_for):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "catalog.yaml").write_text("documents:\n  - id: plan\n   file: [a.txt\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"(?s)catalog\.yaml: .*line 3, column 4"):
+        scan_corpus(settings_for(tmp_path, corpus))
 
 
 def test_catalog_yaml_and_hidden_files_are_not_documents(tmp_path, settings_for):
