@@ -27,14 +27,12 @@ _COMPANY = re.compile(
     r"\b(?:co\.?\s*,?\s*ltd|ltd\.?|limited|inc\.?|corp\.?|corporation|llc|gmbh|plc)\b",
     re.IGNORECASE,
 )
+_SENTENCE_END = re.compile(r"[.!?。！？]\s*[\"'”’)]?\s*$")
 
 
 def _may_hold_url(text: str) -> bool:
     """Cheap test before _URL, whose e-mail branch is tried at every word."""
     return "@" in text or "://" in text or "www." in text.lower()
-
-
-_SENTENCE_END = re.compile(r"[.!?。！？]\s*[\"'”’)]?\s*$")
 
 
 def strip_table_pipes(text: str) -> str:

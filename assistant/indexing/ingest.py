@@ -42,7 +42,7 @@ from assistant.settings import Settings
 MIN_WINDOW, MAX_WINDOW = 32, 256
 
 # A commit rebuilds BM25 over every chunk and rewrites the state file, so its cost grows
-# with the index: ~10 s at 100,000 chunks. Committing every 60 s regardless spent ~8% of
+# with the index: ~10 s at 100,000 chunks. Committing every 60 s regardless spent ~7% of
 # a 100,000-chunk ingest in commits; spacing each commit at least this many times its own
 # cost after the last keeps commits under ~3% of any ingest.
 COMMIT_SPACING = 30

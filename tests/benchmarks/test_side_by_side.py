@@ -121,11 +121,11 @@ def test_side_by_side(tmp_path, monkeypatch, copy_corpus):
     plain_nodes = list(plain_index.docstore.docs.values())
     ours_tokens = [ours_model.count_tokens(c.embed_text) for c in ours_chunks]
     plain_tokens = [ours_model.count_tokens(n.get_content(MetadataMode.EMBED)) for n in plain_nodes]
-    ours_read, plain_read = model_reads(ours_tokens) / sum(ours_tokens), model_reads(plain_tokens) / sum(plain_tokens)
+    ours_pieces, plain_pieces = model_reads(ours_tokens), model_reads(plain_tokens)
+    ours_read, plain_read = ours_pieces / sum(ours_tokens), plain_pieces / sum(plain_tokens)
     # Ingest throughput per word piece the model reads: the plain pipeline embeds fewer, longer
     # chunks and the model drops what is past its window, so seconds alone flatter it.
-    ours_rate = model_reads(ours_tokens) / median(ingest_first)
-    plain_rate = model_reads(plain_tokens) / median(build_first)
+    ours_rate, plain_rate = ours_pieces / median(ingest_first), plain_pieces / median(build_first)
 
     # -- cold processes: `assistant ask` against the plain script, alternating ----------------
     cold_root = tmp_path / "cold"
