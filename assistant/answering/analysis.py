@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ from assistant.answering.evidence import DocumentAnalysis, Unit, _trimmed, analy
 from assistant.answering.extractive import CitationBook
 from assistant.answering.models import Citation
 from assistant.documents import Document
+from assistant.files import atomic_write
 
 Component = Literal["policy", "organisation", "target_group", "environment"]
 ItemKind = Literal["finding", "cause", "countermeasure"]
@@ -669,8 +668,6 @@ def write_exports(report: AnalysisReport, folder: Path, stem: str = "analysis") 
     paths = {}
     for key, (suffix, text) in contents.items():
         path = folder / f"{stem}.{suffix}"
-        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        atomic_write(path, text)
         paths[key] = path
     return paths

@@ -10,10 +10,7 @@ restored later.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from assistant.documents.readers import SUPPORTED, UnreadableDocument, human_size
+from assistant.files import atomic_copy, atomic_write
 from assistant.settings import Settings
 
 UPLOADS = "uploads"
@@ -76,14 +74,7 @@ def store_upload(settings: Settings, path: Path, safe_name: str) -> Path:
     target = (folder / safe_name).resolve()
     if target.parent != folder.resolve():  # safe_filename makes this impossible; keep it so
         raise UnreadableDocument("has a file name that points outside the uploads folder")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
-    os.close(fd)
-    try:
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_copy(path, target)
     return target
 
 
@@ -135,12 +126,8 @@ def load_exclusions(settings: Settings) -> list[Exclusion]:
 
 
 def save_exclusions(settings: Settings, items: list[Exclusion]) -> None:
-    path = _exclusions_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"excluded": [item.model_dump() for item in items]}, handle, indent=2, ensure_ascii=False)
-    os.replace(tmp, path)
+    payload = {"excluded": [item.model_dump() for item in items]}
+    atomic_write(_exclusions_path(settings), json.dumps(payload, indent=2, ensure_ascii=False))
 
 
 def exclude(settings: Settings, source: str, doc_id: str, title: str) -> Exclusion:

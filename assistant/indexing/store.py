@@ -14,13 +14,13 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from assistant.documents import Document
+from assistant.files import atomic_write
 from assistant.indexing.chunking import Chunk
 from assistant.settings import Settings, offline_environment
 
@@ -43,20 +43,6 @@ class IndexState(BaseModel):
     bm25_dir: str | None = None
     documents: dict[str, Document] = {}
     chunks: list[Chunk] = []
-
-
-def atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_state(index_dir: Path) -> IndexState:
