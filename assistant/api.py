@@ -19,6 +19,7 @@ from assistant.answering.terms import stems
 from assistant.conversation import Conversation
 from assistant.documents import FileError, library, load_document
 from assistant.documents.readers import UnreadableDocument
+from assistant.errors import AssistantError
 from assistant.feedback import FEEDBACK_FILE, FeedbackRecord, FeedbackStore
 from assistant.indexing.embedding import Embedder
 from assistant.indexing.ingest import IngestReport, Progress, ingest
@@ -27,7 +28,7 @@ from assistant.retrieval import Filters, Retriever, Snapshot
 from assistant.settings import Settings, load_settings, offline_environment
 
 
-class LLMError(RuntimeError):
+class LLMError(AssistantError, RuntimeError):
     """Answering in llm mode failed (server down, refused, bad reply, missing prompt file).
     The message names the model and where it runs, never the API key."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from assistant.documents import Document
+from assistant.errors import AssistantError
 from assistant.indexing.chunking import Chunk
 from assistant.indexing.embedding import Embedder
 from assistant.indexing.store import STATE_FILE, IndexState, KeywordIndex, VectorStore, load_state
@@ -66,7 +67,7 @@ class Snapshot:
         return self.state.documents
 
 
-class IndexNotReady(RuntimeError):
+class IndexNotReady(AssistantError, RuntimeError):
     """Nothing has been ingested yet."""
 
 

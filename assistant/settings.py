@@ -23,6 +23,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant.errors import AssistantError
+
 
 def find_project_root(start: Path | None = None) -> Path:
     """The nearest folder at or above `start` with a corpus/ or pyproject.toml."""
@@ -209,7 +211,7 @@ class Settings(BaseSettings):
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
-class SettingsError(ValueError):
+class SettingsError(AssistantError, ValueError):
     """Configuration that cannot be used; the message names field and value."""
 
 

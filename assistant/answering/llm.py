@@ -14,6 +14,7 @@ import yaml
 
 from assistant.answering.models import Answer, Citation, Intent
 from assistant.documents import Document
+from assistant.errors import AssistantError
 from assistant.retrieval import Hit
 from assistant.settings import Settings
 
@@ -21,7 +22,7 @@ _MARKER_GROUP = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
 _FENCES = ("<<<SOURCES", "SOURCES>>>")
 
 
-class LLMNotConfigured(RuntimeError):
+class LLMNotConfigured(AssistantError, RuntimeError):
     """answering.mode is llm but no model is configured."""
 
 

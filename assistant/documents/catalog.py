@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from assistant.errors import AssistantError
+
 
 class CatalogEntry(BaseModel):
     id: str
@@ -23,7 +25,7 @@ class CatalogEntry(BaseModel):
     year: int | None = None
 
 
-class CatalogError(ValueError):
+class CatalogError(AssistantError, ValueError):
     """catalog.yaml exists but cannot be used; the message says where."""
 
 

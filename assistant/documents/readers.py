@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from assistant.errors import AssistantError
+
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 
-class UnreadableDocument(Exception):
+class UnreadableDocument(AssistantError):
     """A file we skip; the message is shown to the user next to the file name."""
 
 

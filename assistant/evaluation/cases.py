@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ValidationError, model_validator
 
 from assistant.answering.models import Intent
+from assistant.errors import AssistantError
 
 
 class Turn(BaseModel):
@@ -51,7 +52,7 @@ class QuestionSet(BaseModel):
     cases: list[Case]
 
 
-class QuestionSetError(ValueError):
+class QuestionSetError(AssistantError, ValueError):
     """A question set that cannot be read; the message names the file and the case."""
 
 

@@ -11,10 +11,11 @@ import threading
 from functools import cached_property
 from pathlib import Path
 
+from assistant.errors import AssistantError
 from assistant.settings import Settings, offline_environment
 
 
-class EmbeddingModelError(RuntimeError):
+class EmbeddingModelError(AssistantError, RuntimeError):
     """The configured embedding model cannot be found or loaded."""
 
 

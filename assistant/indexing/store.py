@@ -20,6 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from assistant.documents import Document
+from assistant.errors import AssistantError
 from assistant.files import atomic_write
 from assistant.indexing.chunking import Chunk
 from assistant.settings import Settings, offline_environment
@@ -28,11 +29,11 @@ STATE_FILE = "state.json"
 STATE_VERSION = 1
 
 
-class IndexLockedError(RuntimeError):
+class IndexLockedError(AssistantError, RuntimeError):
     """Another process is writing the index."""
 
 
-class VectorStoreUnavailable(RuntimeError):
+class VectorStoreUnavailable(AssistantError, RuntimeError):
     """The Chroma server (or folder) cannot be reached; the message names where."""
 
 
