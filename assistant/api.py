@@ -54,6 +54,16 @@ class CitationContext(BaseModel):
     clipped_after: bool
 
 
+def private_paths(settings: Settings) -> list[Path]:
+    """What a server must never hand out: the index, the corpus, the uploads, the feedback
+    and exclusion lists, and the settings files (`.env` can hold the API key)."""
+    data = settings.data_dir
+    return [
+        settings.index_dir, settings.corpus_dir, data / library.UPLOADS, data / FEEDBACK_FILE,
+        data / library.EXCLUDED_FILE, settings.root / ".env", settings.root / "assistant.toml",
+    ]
+
+
 def context_window(text: str, start: int, end: int, chars: int) -> CitationContext:
     """`text[start:end]` with up to `chars` characters either side, cut at word boundaries."""
     lo, hi = max(0, start - chars), min(len(text), end + chars)

@@ -140,7 +140,7 @@ def cmd_ui(args) -> int:
     settings = load_settings(**({"ui": overrides} if overrides else {}))
     ui = settings.ui
     print(f"Serving the policy assistant on http://{ui.host}:{ui.port} (Ctrl+C stops it)", flush=True)
-    from assistant.ui import serve
+    from assistant.server import serve
 
     serve(Assistant(settings))
     return 0

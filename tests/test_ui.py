@@ -8,7 +8,8 @@ from assistant.answering.intents import detect_intent
 from assistant.answering.models import Answer, Citation
 from assistant.api import Assistant
 from assistant.retrieval import Filters
-from assistant.ui import EXAMPLES, launch_options, link_markers, render_sources, reveal_steps
+from assistant.server import launch_options
+from assistant.ui import EXAMPLES, link_markers, render_sources, reveal_steps
 
 INTENTS = {"responsibility", "finding", "cause", "countermeasure", "fact", "overview", "comparison"}
 

@@ -43,7 +43,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def served(bot, **overrides):
     """The UI of `bot` on 127.0.0.1 and a free port, in this process; stopped on exit. Yields the URL."""
-    from assistant.ui import serve
+    from assistant.server import serve
 
     port = free_port()
     with pytest.MonkeyPatch.context() as mp:
