@@ -18,13 +18,14 @@ from assistant.answering.models import Answer, Citation, Intent, Passage
 from assistant.answering.terms import stems
 from assistant.conversation import Conversation
 from assistant.documents import FileError, library, load_document
-from assistant.documents.readers import UnreadableDocument
-from assistant.errors import AssistantError
+from assistant.documents.readers import SUPPORTED, UnreadableDocument
+from assistant.errors import AssistantError, InvalidRequest
+from assistant.examples import ExampleQuestion, example_questions
 from assistant.feedback import FEEDBACK_FILE, FeedbackRecord, FeedbackStore
 from assistant.indexing.embedding import Embedder
 from assistant.indexing.ingest import IngestReport, Progress, ingest
 from assistant.questions import clean_question
-from assistant.retrieval import Filters, Retriever, Snapshot
+from assistant.retrieval import Filters, IndexNotReady, Retriever, Snapshot
 from assistant.settings import Settings, load_settings, offline_environment
 
 
@@ -42,6 +43,22 @@ class DocumentInfo(BaseModel):
     source: str
     chunks: int
     uploaded: bool = False  # an upload (removing it deletes the file) rather than a corpus file
+
+
+class Facets(BaseModel):
+    """What the indexed documents can be filtered on (all empty before the first ingest)."""
+
+    documents: list[tuple[str, str]] = []  # (title, doc_id)
+    kinds: list[str] = []
+    regions: list[str] = []
+    years: list[int] = []
+
+
+class UploadRules(BaseModel):
+    """What `add_files` accepts."""
+
+    types: list[str]  # file name endings, e.g. ".pdf"
+    max_mb: float  # per file
 
 
 class CitationContext(BaseModel):
@@ -151,7 +168,7 @@ class Assistant:
         with self._ingest_lock:
             documents = self.retriever.snapshot().documents
             if doc_id not in documents:
-                raise ValueError(f"there is no document with id {doc_id!r} in the index")
+                raise InvalidRequest(f"there is no document with id {doc_id!r} in the index")
             document = documents[doc_id]
             if library.is_upload(document.source):
                 library.delete_upload(self.settings, document.source)
@@ -181,6 +198,29 @@ class Assistant:
             )
             for d in sorted(snapshot.documents.values(), key=lambda d: d.doc_id)
         ]
+
+    def facets(self) -> Facets:
+        try:
+            documents = self.documents()
+        except IndexNotReady:
+            return Facets()
+        return Facets(
+            documents=[(d.title, d.doc_id) for d in documents],
+            kinds=sorted({d.kind for d in documents}),
+            regions=sorted({d.region for d in documents if d.region}),
+            years=sorted({d.year for d in documents if d.year}),
+        )
+
+    def upload_rules(self) -> UploadRules:
+        return UploadRules(types=list(SUPPORTED), max_mb=self.settings.ui.max_upload_mb)
+
+    def example_questions(self, limit: int = 6) -> list[ExampleQuestion]:
+        """Questions to try on the documents in the index: for each kind of document present, a
+        question of the intent it answers about one of its titles (rules: assistant/examples.yaml)."""
+        try:
+            return example_questions(self.documents(), limit)
+        except IndexNotReady:
+            return []
 
     def document_text(self, doc_id: str) -> str:
         """The cleaned text that citation offsets point into."""
@@ -271,7 +311,7 @@ class Assistant:
         component = analysis.parse_component(component) if component else None
         documents = self.retriever.snapshot().documents
         if doc_id and doc_id not in documents:
-            raise ValueError(f"there is no document with id {doc_id!r} in the index")
+            raise InvalidRequest(f"there is no document with id {doc_id!r} in the index")
         chosen = [documents[doc_id]] if doc_id else [documents[d] for d in sorted(documents)]
         return analysis.build_report(chosen, self._similarity, compare_studies=not doc_id, component=component)
 

@@ -10,3 +10,8 @@ is a bug and keeps its traceback.
 
 class AssistantError(Exception):
     """A failure with a message meant for the user."""
+
+
+class InvalidRequest(AssistantError, ValueError):
+    """A request the library refuses as asked: an empty question, a document id that is not in
+    the index. Still a ValueError, as these were before the one base class."""
