@@ -92,7 +92,7 @@ def build(bot: Assistant) -> DocumentsTab:
             )
             with gr.Row():
                 region = gr.Textbox(label="Region", elem_id="details-region", min_width=140)
-                year = gr.Number(label="Year", precision=0, elem_id="details-year", min_width=100)
+                year = gr.Number(None, label="Year", precision=0, elem_id="details-year", min_width=100)
             save = gr.Button("Save details", elem_id="save-details")
             details_status = gr.Markdown(elem_id="details-status")
         with gr.Column(min_width=300):
