@@ -287,13 +287,15 @@ def test_the_ui_analysis_tab_calls_the_library_and_offers_downloads(bot):
     from assistant.ui import build_app
 
     app = build_app(bot)
-    handler = next(f.fn for f in app.fns.values() if f.name == "analyse_documents")
-    markdown, *buttons = handler(PLAN, "")
-    assert markdown == analysis.to_markdown(bot.analyze(PLAN))
+    handler = next(f.fn for f in app.fns.values() if f.name == "show_analysis")
+    tables, sources, *buttons = handler(PLAN, "")
+    assert "Who is responsible: Guangdong" in tables and "Local Taxation Bureau" in tables
+    assert "Smith-model analysis" not in tables  # the one document asked for
+    assert f'data-doc-id="{PLAN}"' in sources
     offered = {Path(b.value["path"] if isinstance(b.value, dict) else b.value).name for b in buttons if b.visible}
     assert offered == {f"analysis-{PLAN}.md", f"analysis-{PLAN}.json", f"analysis-{PLAN}.responsibility.csv"}
-    markdown, *_ = handler("", "policy")
-    assert "## Compared: idealised policy" in markdown
+    tables, *_ = handler("", "policy")
+    assert "Compared: idealised policy" in tables
 
 
 # -- scoring against the gold ------------------------------------------------------------------

@@ -89,7 +89,7 @@ def build(bot: Assistant):
         with gr.Column(scale=5, min_width=320, elem_id="analysis-sources-column"):
             sources = gr.HTML("", elem_id="analysis-sources")
 
-    def render(doc_id, chosen_component):
+    def show_analysis(doc_id, chosen_component):
         hidden = [gr.DownloadButton(visible=False) for _ in exports]
         try:
             report = bot.analyze(doc_id or None, component=chosen_component or None)
@@ -108,9 +108,9 @@ def build(bot: Assistant):
         choices = [ALL_DOCUMENTS, *bot.facets().documents]
         if doc_id and doc_id not in {value for _, value in choices}:
             doc_id = ""
-        return (gr.Dropdown(choices=choices, value=doc_id), *render(doc_id, chosen_component))
+        return (gr.Dropdown(choices=choices, value=doc_id), *show_analysis(doc_id, chosen_component))
 
     outputs = [tables, sources, *exports.values()]
-    document.input(render, [document, component], outputs, **PRIVATE)
-    component.input(render, [document, component], outputs, **PRIVATE)
+    document.input(show_analysis, [document, component], outputs, **PRIVATE)
+    component.input(show_analysis, [document, component], outputs, **PRIVATE)
     return open_tab, [document, component], [document, *outputs]
