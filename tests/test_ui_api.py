@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from gradio_client import Client
@@ -91,3 +93,65 @@ def test_a_username_and_password_guard_the_app(seed_index, embedder, tmp_path):
         client = Client(url, verbose=False, analytics_enabled=False, auth=("analyst", "s3cret"))
         answer = client.predict(question="How many reform tasks did Guangdong's 2020 notice deploy?", api_name="/ask")
         assert "six reform tasks" in answer["text"]
+
+
+def call(url: str, api_name: str, body: dict) -> tuple[str, object]:
+    """POST /gradio_api/call/<api_name> as any HTTP client would, then read the result's event
+    stream: (the last event's name, its data)."""
+    with httpx.Client(base_url=f"{url}gradio_api", timeout=120) as http:
+        posted = http.post(f"/call/{api_name}", json=body)
+        assert posted.status_code == 200, posted.text
+        event_id = posted.json()["event_id"]
+        event, data = "", None
+        with http.stream("GET", f"/call/{api_name}/{event_id}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line.removeprefix("event:").strip()
+                elif line.startswith("data:"):
+                    data = json.loads(line.removeprefix("data:").strip())
+                    if event in ("complete", "error"):
+                        return event, data
+    raise AssertionError(f"the event stream of {api_name} ended without a result")
+
+
+@pytest.fixture(scope="module")
+def url(bot):
+    with served(bot) as address:
+        yield address
+
+
+def test_plain_http_calls_may_send_only_the_question(url, capfd):
+    """Issue 16 item 13: {"data": ["question"]} used to fail with "didn't receive enough input
+    values", Python reprs of the components, and a traceback in the log."""
+    event, data = call(url, "ask", {"data": ["Who takes charge of the medical insurance settlement platform?"]})
+    assert event == "complete", data
+    answer = data[0]
+    assert "Local Taxation Bureau" in answer["text"] and {c["doc_id"] for c in answer["citations"]} == {PLAN}
+
+    event, data = call(url, "chat", {"data": ["What problems did the J Town study find?"]})
+    assert event == "complete", data
+    assert {c["doc_id"] for c in data[0]["citations"]} == {J_TOWN}
+
+    event, data = call(url, "ask", {"data": ["What problems were identified?", [J_TOWN]]})  # both still work
+    assert event == "complete" and {c["doc_id"] for c in data[0]["citations"]} == {J_TOWN}
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "enough input values" not in err
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"data": []}, "the question is empty (or only punctuation): please type a question"),
+        ({"data": [None]}, "the question is empty (or only punctuation): please type a question"),
+        ({"data": [42]}, "the question must be text, not int"),  # (chat's text box reads it as "42")
+        ({"data": ["What is recommended?", "j-town"]}, "doc_ids must be a list of document ids (strings), or left out"),
+        ({"data": ["What is recommended?", [1, 2]]}, "doc_ids must be a list of document ids (strings), or left out"),
+    ],
+    ids=["nothing", "null", "a-number", "ids-as-text", "ids-as-numbers"],
+)
+def test_a_bad_call_gets_its_reason_in_plain_words_and_logs_nothing(url, capfd, body, reason):
+    for api_name in ("ask",) if body["data"] == [42] else ("ask", "chat"):
+        event, data = call(url, api_name, body)
+        assert event == "error" and data["error"] == reason, (api_name, data)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Error" not in err
