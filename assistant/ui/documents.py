@@ -167,7 +167,7 @@ def build(bot: Assistant) -> DocumentsTab:
             return ("Choose a document first.", *library_view())
         try:
             bot.describe_document(
-                doc_id, title=(new_title or "").strip(), kind=(new_kind or "").strip(),
+                doc_id, title=(new_title or "").strip() or None, kind=(new_kind or "").strip() or None,
                 region=(new_region or "").strip() or None, year=int(new_year) if new_year is not None else None,
             )
             message = f"**Saved** the details of `{escape(doc_id)}`."
