@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -10,12 +11,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assistant.answering import analysis
-from assistant.answering.abstention import Vocabulary, check_coverage
+from assistant.analysis import views as analysis
+from assistant.answering.abstention import Coverage, Vocabulary, check_coverage
+from assistant.answering.cues import cues
+from assistant.answering.evidence import EvidenceGatherer, comparison_scope, named_documents
 from assistant.answering.extractive import ExtractiveAnswerer
-from assistant.answering.intents import detect_intent
 from assistant.answering.models import Answer, Citation, Intent, Passage
+from assistant.answering.query import Query, read_query
 from assistant.answering.terms import stems
+from assistant.answering.verify import verify
 from assistant.conversation import Conversation
 from assistant.documents import FileError, library, load_document
 from assistant.documents.readers import SUPPORTED, UnreadableDocument
@@ -25,7 +29,7 @@ from assistant.feedback import FEEDBACK_FILE, FeedbackRecord, FeedbackStore
 from assistant.indexing.embedding import Embedder
 from assistant.indexing.ingest import IngestReport, Progress, ingest
 from assistant.questions import clean_question
-from assistant.retrieval import Filters, IndexNotReady, Retriever, Snapshot
+from assistant.retrieval import Filters, Hit, IndexNotReady, Retriever, Snapshot
 from assistant.settings import Settings, load_settings, offline_environment
 
 
@@ -117,7 +121,11 @@ class Assistant:
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.embedder, self.settings.answering.max_bullets)
+        return ExtractiveAnswerer(self.settings.answering.max_bullets)
+
+    @cached_property
+    def gatherer(self) -> EvidenceGatherer:
+        return EvidenceGatherer(self.embedder)
 
     @cached_property
     def llm_answerer(self):
@@ -261,38 +269,36 @@ class Assistant:
         mode: str | None = None,
         intent: Intent | None = None,
         doc_id: str | None = None,
+        context: str | None = None,
     ) -> Answer:
+        """Answer one question: read it once (Query), retrieve, gather evidence, check the evidence
+        covers it (else abstain), compose (extractive or llm), verify every marker."""
         began = time.perf_counter()
         text, warnings = clean_question(question, self.settings.answering.max_question_chars)
         if doc_id:
             filters = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
         mode = mode or self.settings.answering.mode
         snapshot = self.retriever.snapshot()
-        intent = intent or detect_intent(text)
-        query_vector = self.embedder.embed_query(text)
-        hits = self.retriever.search(text, top_k=top_k, filters=filters, query_embedding=query_vector)
-
-        evidence_docs = list(dict.fromkeys(h.chunk.doc_id for h in hits))
-        evidence = "\n".join(f"{snapshot.documents[d].title}\n{snapshot.documents[d].text}" for d in evidence_docs)
-        dense_scores = [h.dense for h in hits if h.dense is not None]
+        # `context`: for a follow-up, the earlier question, which says what "it" or "that task" is.
+        search_text = f"{text} {context}" if context else text
+        vector = self.embedder.embed_query(search_text)
+        query = read_query(text, vector, intent, context=context)
+        hits = self._retrieve(query, vector, filters, top_k, snapshot)
+        evidence = self.gatherer.gather(query, hits, snapshot)
+        chosen = bool(filters is not None and filters.doc_ids)
+        answering = self.settings.answering
         coverage = check_coverage(
-            text,
-            evidence,
-            [h.chunk.text for h in hits],
-            self._vocabulary_of(snapshot),
-            max(dense_scores) if dense_scores else None,
+            evidence, self._vocabulary_of(snapshot), answering.min_evidence_score, answering.max_unknown_share,
+            answering.min_rare_coverage,
             # A reader who picked the documents asks about them: a vague question
             # ("What is recommended?") is then no sign of an off-topic one.
-            -1.0 if filters is not None and filters.doc_ids else self.settings.answering.min_dense_score,
-            self.settings.answering.max_unknown_share,
-        ) if hits else None
-        if not hits or coverage.abstain:
-            closest = evidence_docs[:3]
-            answer = self._abstain(text, intent, snapshot, closest, coverage.reason if coverage else "")
-        elif mode == "llm":
-            answer = self._guarded_llm(self.llm_answerer.answer)(text, intent, hits, snapshot.documents)
+            filtered_to_documents=chosen,
+        ) if hits else Coverage(True, "")
+        if coverage.abstain:
+            answer = self._abstain(text, query.intent, snapshot, evidence.doc_order()[:3], coverage.reason)
         else:
-            answer = self.extractive.answer(text, intent, hits, snapshot.documents, query_vector)
+            answerer = self._guarded_llm(self.llm_answerer.compose) if mode == "llm" else self.extractive.compose
+            answer = verify(answerer(evidence))
         answer.retrieved = [
             Passage(doc_id=h.chunk.doc_id, start=h.chunk.start, end=h.chunk.end,
                     score=round(h.score, 6), section=h.chunk.section)
@@ -301,6 +307,67 @@ class Assistant:
         answer.warnings = warnings + answer.warnings
         answer.seconds = round(time.perf_counter() - began, 4)
         return answer
+
+    def _retrieve(self, query: Query, vector, filters: Filters | None, top_k: int | None, snapshot) -> list:
+        """The passages to answer from. A comparison first finds the documents it compares, then
+        takes the best passages of each, so every document in scope has its say."""
+        hits = self.retriever.search(query.search_text, top_k=top_k, filters=filters, query_embedding=vector)
+        hits += self._named_hits(query, vector, filters, hits, snapshot)
+        words = cues().role_search_words.get(query.intent)
+        if words and hits:
+            # In a long report the chapter of causes or recommendations may not match the question's
+            # own words best: search the document in question again with the role's words added.
+            focus = named_documents(query, list(dict.fromkeys(h.chunk.doc_id for h in hits)), snapshot.documents)
+            doc_id = (focus or [hits[0].chunk.doc_id])[0]
+            if len(snapshot.doc_chunks.get(doc_id, ())) > 4:
+                scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
+                have = {h.chunk.id for h in hits}
+                hits += [h for h in self.retriever.search(f"{query.search_text} {words}", top_k=3, filters=scoped)
+                         if h.chunk.id not in have]
+        if query.intent == "overview" and hits:
+            return hits + self._opening_hits(hits, snapshot)
+        if query.intent != "comparison" or not hits:
+            return hits
+        wide = self.retriever.search(query.search_text, top_k=max(3 * (top_k or self.settings.retrieval.top_k), 12),
+                                     filters=filters, query_embedding=vector)
+        order = list(dict.fromkeys(h.chunk.doc_id for h in hits + wide))
+        merged: list = []
+        for doc_id in comparison_scope(query, order, snapshot.documents):
+            scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
+            merged += self.retriever.search(query.search_text, top_k=2, filters=scoped, query_embedding=vector)
+        return merged or hits
+
+    @staticmethod
+    def _opening_hits(hits: list, snapshot, passages: int = 3) -> list:
+        """For an overview, the document's own opening (title page, abstract, summary) beside what the
+        search found: a document presents itself at its start, whatever the question's words."""
+        doc_id = hits[0].chunk.doc_id
+        have = {h.chunk.id for h in hits}
+        order = snapshot.doc_chunks.get(doc_id, [])
+        summary = [c for c in order if re.search(r"summary|abstract|overview|introduction",
+                                                  snapshot.chunks[c].section, re.I)]
+        extra = [c for c in dict.fromkeys(order[:passages] + summary[:passages]) if c not in have]
+        return [Hit(chunk=snapshot.chunks[c], score=0.0) for c in extra]
+
+    def _named_hits(self, query: Query, vector, filters: Filters | None, hits: list, snapshot) -> list:
+        """Passages of the documents that use a name the question gives ("the Zhejiang study") when
+        retrieval found none of them: a place or body named is the surest sign of which document
+        is meant, and similarity alone can miss it among documents on the same topic."""
+        found = {h.chunk.doc_id for h in hits}
+        vocabulary = self._vocabulary_of(snapshot)
+        extra: list = []
+        for name in query.names:
+            if name[:1].isdigit():
+                continue
+            holders = vocabulary.documents_with(name)
+            if filters is not None and filters.active():
+                holders = [d for d in holders if filters.matches(snapshot.documents[d])]
+            if not holders or found & set(holders) or len(holders) > 8:
+                continue
+            scoped = (filters or Filters()).model_copy(update={"doc_ids": holders})
+            extra += self.retriever.search(query.search_text, top_k=3, filters=scoped, query_embedding=vector)
+            found |= set(holders)
+        return extra
 
     def analyze(self, doc_id: str | None = None, component: str | None = None) -> analysis.AnalysisReport:
         """The analysis views of one indexed document, or of all of them: a responsibility matrix per
@@ -354,13 +421,11 @@ class Assistant:
         return vectors[: len(texts)] @ vectors[len(texts) :].T
 
     def _vocabulary_of(self, snapshot: Snapshot) -> Vocabulary:
-        """The corpus's word stems, computed once per committed index version."""
+        """The corpus's word stems and their document frequencies, once per committed index version."""
         with self._lock:
             if self._vocabulary is None or self._vocabulary[0] != snapshot.stamp:
-                corpus_stems: set[str] = set()
-                for document in snapshot.documents.values():
-                    corpus_stems |= stems(f"{document.title}\n{document.text}")
-                self._vocabulary = (snapshot.stamp, Vocabulary(corpus_stems))
+                bags = {d.doc_id: stems(f"{d.title}\n{d.text}") for d in snapshot.documents.values()}
+                self._vocabulary = (snapshot.stamp, Vocabulary(bags))
             return self._vocabulary[1]
 
     def _abstain(self, question, intent, snapshot: Snapshot, doc_ids, reason: str) -> Answer:

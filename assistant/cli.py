@@ -115,7 +115,7 @@ def cmd_docs(args) -> int:
 
 def cmd_analyze(args) -> int:
     """Responsibility matrices, Smith-model analyses and comparisons, every cell cited."""
-    from assistant.answering.analysis import export
+    from assistant.analysis.views import export
 
     bot = _assistant(args)
     report = bot.analyze(args.doc, component=args.component)

@@ -88,11 +88,14 @@ class AnsweringSettings(BaseModel):
     mode: Literal["extractive", "llm"] = "extractive"
     max_bullets: int = Field(15, ge=1, le=50)  # a study's full list of recommendations fits
     max_question_chars: int = Field(2000, ge=10)
-    # Abstain when the best passage's cosine similarity is below this.
-    min_dense_score: float = Field(0.15, ge=-1.0, le=1.0)
-    # Abstain when this share of the question's topic words never occurs in the corpus
-    # (a lower share, 0.3, already abstains when the best passage is only loosely related).
+    # Abstention thresholds, chosen on the field corpus's dev half (evals/README.md).
+    # Abstain when the best evidence unit's score is below this.
+    min_evidence_score: float = Field(0.25, ge=-1.0, le=2.0)
+    # Abstain when this share of the question's topic words never occurs in the corpus.
     max_unknown_share: float = Field(0.4, gt=0.0, le=1.0)
+    # Abstain when the gathered evidence holds less than this share of the question's topic
+    # words known to the corpus, each weighted by its rarity there.
+    min_rare_coverage: float = Field(0.25, ge=0.0, le=1.0)
 
 
 class LLMSettings(BaseModel):

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import PROJECT
 
-from assistant.answering import analysis
+from assistant.analysis import views as analysis
 from assistant.api import Assistant
 from assistant.documents import Document
 from assistant.evaluation.analysis_scoring import GOLD_FILE, load_gold, match, score

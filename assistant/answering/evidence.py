@@ -1,270 +1,294 @@
-"""A document read the way an analyst reads it: sentences split into
-discourse segments, each labelled with its role (background, finding, cause,
-countermeasure, ...), enumerations split into items, and the action plan's
-department lists tied to the tasks they follow.
+"""Gathering evidence for a question: the units of the retrieved passages and their
+neighbours, each scored against the Query.
 
-Everything here is a span of the cleaned text, so any unit can be cited
-verbatim with its offsets. Analyses are cached per document version.
+A unit's score mixes its sentence-level similarity to the question (the index's
+own embedding model), the share of the question's topic words it holds, whether
+its wording plays the role the question asks for (a finding, a cause, a
+recommendation), whether it holds the kind of value asked for (a share, a year,
+an amount), and the rank of the passage it came from. Design statements count
+only when the question is about method; a study's background counts less than
+its own results. The cost is bounded by the passages, never by a document's length.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from threading import Lock
 
+import numpy as np
+
+from assistant.answering.cues import cues
+from assistant.answering.query import Query
+from assistant.answering.reading import ReadingCache, Responsibility, Unit
+from assistant.answering.terms import stems
 from assistant.documents import Document
-from assistant.documents.structure import Heading, find_headings, section_path, split_sentences
+from assistant.retrieval import Hit, Snapshot
 
-Role = str  # background | finding | cause | countermeasure | achievement | responsibility | task | heading | statement
+ROLE_FOR_INTENT = {
+    "finding": "finding",
+    "cause": "cause",
+    "countermeasure": "recommendation",
+    "responsibility": "responsibility",
+}
 
-_ORG_WORDS = (
-    r"(?:Commission|Department|Bureau|Administration|Office|Ministry|Council|Committee|Government"
-    r"|Agency|Center|Centre|Authority)"
-)
-_RESPONSIBILITY_LINE = re.compile(rf"^\((?:Responsible(?: for)?:?\s*)?[^()]*\b{_ORG_WORDS}\b[^()]*\)\.?$")
-_STUDY_MARKER = re.compile(r"\b(?:this|the) (?:paper|article|study|research|thesis)\b", re.IGNORECASE)
-
-_ROLE_CUES: list[tuple[Role, re.Pattern[str]]] = [
-    ("cause", re.compile(
-        r"\b(?:main |root )?reasons?\b|\bcaused by\b|\bbecause\b|\bstems? from\b|\battributed to\b",
-        re.IGNORECASE)),
-    ("countermeasure", re.compile(
-        r"\bsuggest|\brecommend|\bcountermeasures?\b|\bit is necessary to\b|\bpropose|\bwe (?:should|need|must|will)\b"
-        r"|\bshould\b|\bneed to\b|^(?:To optimi[sz]e|In order to optimi[sz]e|To improve)\b"
-        r"|^(?:Give play|Strengthen|Improve|Increase|Establish|Promote|Enhance)\b", re.IGNORECASE)),
-    ("achievement", re.compile(r"\bachievements?\b|\bsuccess(?:es|fully)?\b", re.IGNORECASE)),
-    ("finding", re.compile(
-        r"\bproblems?\b|\bshortcomings?\b|\bfindings?\b|\bfinds\b|\bfound\b|\bperformance of\b", re.IGNORECASE)),
-    # Problem words alone: a finding, unless a list of causes or measures is running on.
-    ("weak-finding", re.compile(
-        r"\binsufficient\b|\black of\b|\blacks?\b|\bweak\b|\bnot in place\b|\bbarriers?\b|\bincomplete\b"
-        r"|\bdifficult\b|\bnot effective\b|\blow participation\b|\bdeficienc|\bobstacles?\b|\bbottleneck\b",
-        re.IGNORECASE)),
-]
-# Discourse markers that start a new segment inside one long sentence.
-_SEGMENT_BREAK = re.compile(r"(?:,?\s*\band finally\b|\bFinally\b|\bSecondly\b|\bThirdly\b|;)\s*,?", re.IGNORECASE)
-_LIST_TRIGGER = re.compile(
-    r"\b(?:such as|including|as follows|consists? of|in terms of|namely|for example)\b\s*:?|:(?=\s)",
-    re.IGNORECASE,
-)
-_LIST_TAIL = re.compile(r",?\s*\b(?:so as to|so that|in order to)\b", re.IGNORECASE)
-_LEAD_IN = re.compile(  # used with .match(text, pos): anchored at pos
-    r"(?:and |or |but )?(?:to be specific, |at the same time, )?(?:it is (?:necessary|suggested|recommended) to |"
-    r"we (?:should|need(?: to)?|must|will) |need to |the main reasons? (?:for this problem )?(?:are|is)(?: that)? )?",
-    re.IGNORECASE,
-)
-_PURPOSE_CLAUSE = re.compile(r"^(?:To|In order to)\s+\w+", re.IGNORECASE)
+# Weights of a unit's score; chosen on the field corpus's dev half (evals/README.md).
+W_DENSE, W_LEXICAL, W_ROLE, W_TYPE = 0.55, 0.30, 0.20, 0.10
+W_TOP_PASSAGE = 0.04
+W_IDENTITY = 0.3
+DESIGN_PENALTY, BACKGROUND_PENALTY = 0.30, 0.12
 
 
-@dataclass(frozen=True)
-class Unit:
-    """A citable piece of a document: a segment, an enumerated item or a department."""
+class SentenceVectors:
+    """Embeddings of unit texts, cached by text. Bounded; a call always returns vectors for all
+    the texts it was given, whatever the cache evicts meanwhile."""
 
-    doc_id: str
-    start: int
-    end: int
-    text: str
-    role: Role
-    kind: str  # segment | item | department
-    section: str
-    passage_start: int  # the segment the unit comes from: what a citation quotes
-    passage_end: int
-    group: int = -1  # task group (responsibility lists)
+    def __init__(self, embedder, size: int = 20000):
+        self.embedder = embedder
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = Lock()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                vector = self._cache.get(text)
+                if vector is not None:
+                    self._cache.move_to_end(text)
+                    found[text] = vector
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            vectors = np.asarray(self.embedder.embed_passages(missing), dtype=np.float32)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    found[text] = vector
+                    self._cache[text] = vector
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts])
 
 
 @dataclass
-class TaskGroup:
-    """A task (the text since the previous department list or heading) and
-    the departments named as responsible for it."""
-
-    index: int
-    section: str
-    task_start: int
-    task_end: int
-    departments_start: int
-    departments_end: int
-    departments: list[Unit] = field(default_factory=list)
+class Scored:
+    unit: Unit
+    score: float
+    dense: float
+    lexical: float
+    hit_rank: int | None  # rank of the retrieved passage holding it; None for a neighbour
 
 
 @dataclass
-class DocumentAnalysis:
-    document: Document
-    segments: list[Unit]
-    items: list[Unit]
-    task_groups: list[TaskGroup]
-    headings: list[Heading]
+class Evidence:
+    query: Query
+    hits: list[Hit]
+    documents: dict[str, Document]
+    units: list[Scored] = field(default_factory=list)  # best first
+    responsibilities: list[Responsibility] = field(default_factory=list)
+    vectors: SentenceVectors | None = None  # for composing: embeds further texts (task names) the same way
+    text_stems: set[str] = field(default_factory=set)  # every word of the passages read, titles included
 
-    def units(self, role: Role | None = None) -> list[Unit]:
-        pool = self.segments + self.items + [d for g in self.task_groups for d in g.departments]
-        return [u for u in pool if role is None or u.role == role]
+    def doc_order(self) -> list[str]:
+        """Documents in the order retrieval ranked them."""
+        return list(dict.fromkeys(h.chunk.doc_id for h in self.hits))
 
-    def items_of(self, segment: Unit) -> list[Unit]:
-        return [u for u in self.items if u.passage_start == segment.start and u.passage_end == segment.end]
-
-    def text(self, start: int, end: int) -> str:
-        return self.document.text[start:end]
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink [start, end) past spaces, list punctuation and lead-in words."""
-    while start < end and text[start] in " ,;:":
-        start += 1
-    while end > start and text[end - 1] in " ,;:.":
-        end -= 1
-    lead = _LEAD_IN.match(text, start, end)
-    if lead and lead.end() < end:
-        start = lead.end()
-    for article in ("and the ", "the ", "and "):
-        if text[start:end].lower().startswith(article) and end - start > len(article) + 3:
-            start += len(article)
-            break
-    return start, end
+    def of(self, doc_id: str) -> list[Scored]:
+        return [s for s in self.units if s.unit.doc_id == doc_id]
 
 
-def classify(text: str) -> Role:
-    for role, pattern in _ROLE_CUES:
-        if pattern.search(text):
-            return role
-    return "statement"
+def term_overlap(topic: tuple[str, ...], unit_stems: set[str]) -> float:
+    """Share of the topic stems in the unit, allowing for stemming gaps ('pay' in 'payment')."""
+    if not topic:
+        return 0.0
+    hits = 0
+    for term in topic:
+        if term in unit_stems or (len(term) >= 3 and any(
+            s.startswith(term) and len(s) - len(term) <= 5 for s in unit_stems
+        )):
+            hits += 1
+    return hits / len(topic)
 
 
-def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    pieces, cursor = [], start
-    for match in _SEGMENT_BREAK.finditer(text, start, end):
-        if match.start() - cursor > 20:
-            pieces.append((cursor, match.start()))
-            cursor = match.start()
-    pieces.append((cursor, end))
-    return [(a, b) for a, b in (_trimmed_plain(text, a, b) for a, b in pieces) if b - a > 3]
+def within_document(topic: tuple[str, ...], document: Document) -> tuple[str, ...]:
+    """The topic words that can tell one sentence of a document from another: the words naming the
+    document itself (its title, region, kind: 'Guangdong', 'plan', '2015') say nothing about which
+    of its sentences answers, and every sentence near them would otherwise look on topic."""
+    identity = stems(f"{document.title} {document.region or ''} {document.kind}")
+    return tuple(t for t in topic if t not in identity)
 
 
-def _trimmed_plain(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in " ,;":
-        start += 1
-    while end > start and text[end - 1] in " ,;":
-        end -= 1
-    return start, end
-
-
-def _split_clauses(text: str, start: int, end: int, min_words: int = 3) -> list[tuple[int, int]]:
-    """Comma/semicolon clauses of [start, end), short fragments merged into the previous one."""
-    bounds, cursor = [], start
-    for match in re.finditer(r"[,;]\s|\s(?:and|as well as) (?=\w+ing\b)", text[start:end]):
-        bounds.append((cursor, start + match.start()))
-        cursor = start + match.end()
-    bounds.append((cursor, end))
-    merged: list[tuple[int, int]] = []
-    for a, b in bounds:
-        if merged and len(text[a:b].split()) < min_words:
-            merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    if len(merged) > 1 and len(text[merged[0][0]:merged[0][1]].split()) < min_words:
-        merged[1] = (merged[0][0], merged[1][1])
-        merged.pop(0)
+def windows(hits: list[Hit], snapshot: Snapshot, neighbours: int = 1) -> dict[str, list[tuple[int, int, str]]]:
+    """Per document, the merged spans of the retrieved passages and their neighbouring passages
+    (start, end, the section heading at the start)."""
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for hit in hits:
+        chunk = hit.chunk
+        order = snapshot.doc_chunks.get(chunk.doc_id, [chunk.id])
+        position = chunk.ordinal if chunk.ordinal < len(order) and order[chunk.ordinal] == chunk.id else (
+            order.index(chunk.id) if chunk.id in order else 0
+        )
+        first = snapshot.chunks.get(order[max(0, position - neighbours)], chunk)
+        last = snapshot.chunks.get(order[min(len(order) - 1, position + neighbours)], chunk)
+        spans.setdefault(chunk.doc_id, []).append((first.start, max(last.end, chunk.end), first.section))
+    merged: dict[str, list[tuple[int, int, str]]] = {}
+    for doc_id, items in spans.items():
+        out: list[tuple[int, int, str]] = []
+        for start, end, section in sorted(items):
+            if out and start <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], end), out[-1][2])
+            else:
+                out.append((start, end, section))
+        merged[doc_id] = out
     return merged
 
 
-def _items(text: str, start: int, end: int, role: Role) -> list[tuple[int, int]]:
-    """Enumerated items of a segment: after a list trigger, or its clauses when
-    it chains several findings, causes or recommendations."""
-    trigger = None
-    for match in _LIST_TRIGGER.finditer(text, start, end):
-        trigger = match  # the last trigger introduces the list ("findings are as follows: ... such as")
-    if trigger is not None:
-        tail = _LIST_TAIL.search(text, trigger.end(), end)
-        stop = tail.start() if tail else end
-        clauses = _split_clauses(text, trigger.end(), stop, min_words=2)
-        if len(clauses) >= 2:
-            return [_trimmed(text, a, b) for a, b in clauses]
-    if role in ("finding", "cause", "countermeasure") and len(text[start:end].split()) > 18:
-        clauses = _split_clauses(text, start, end, min_words=4)
-        if clauses and _PURPOSE_CLAUSE.match(text[clauses[0][0]:clauses[0][1]]):
-            clauses = clauses[1:]
-        if len(clauses) >= 2:
-            return [_trimmed(text, a, b) for a, b in clauses]
+class EvidenceGatherer:
+    def __init__(self, embedder):
+        self.vectors = SentenceVectors(embedder)
+        self.readings = ReadingCache()
+
+    def gather(self, query: Query, hits: list[Hit], snapshot: Snapshot) -> Evidence:
+        documents = snapshot.documents
+        evidence = Evidence(query, hits, documents, vectors=self.vectors)
+        units: list[Unit] = []
+        seen: set[tuple[str, int, int]] = set()
+        for doc_id, spans in windows(hits, snapshot).items():
+            document = documents[doc_id]
+            evidence.text_stems |= stems(document.title)
+            for start, end, section in spans:
+                evidence.text_stems |= stems(document.text[start:end])
+                reading = self.readings.read(document, start, end, section)
+                for unit in reading.units:
+                    key = (unit.doc_id, unit.start, unit.end)
+                    if key not in seen:
+                        seen.add(key)
+                        units.append(unit)
+                known = {(r.doc_id, r.passage_start) for r in evidence.responsibilities}
+                evidence.responsibilities += [
+                    r for r in reading.responsibilities if (r.doc_id, r.passage_start) not in known
+                ]
+        evidence.units = self.score(query, units, hits, documents)
+        return evidence
+
+    def score(self, query: Query, units: list[Unit], hits: list[Hit], documents: dict[str, Document]) -> list[Scored]:
+        if not units:
+            return []
+        dense = np.zeros(len(units), dtype=np.float32)
+        if query.vector.size:
+            vectors = self.vectors([u.text for u in units])
+            dense = vectors @ query.vector
+            # Similarity a sentence owes to being about the document at all (its title's subject:
+            # "Gansu", "poverty") says nothing about whether it answers; take part of it away.
+            doc_ids = sorted({u.doc_id for u in units})
+            titles = dict(zip(doc_ids, self.vectors([documents[d].title for d in doc_ids]), strict=True))
+            about = np.einsum("ij,ij->i", vectors, np.stack([titles[u.doc_id] for u in units]))
+            dense = dense - W_IDENTITY * np.maximum(about, 0.0)
+        topic = query.topic or query.terms
+        topics = {doc_id: within_document(topic, documents[doc_id]) for doc_id in {u.doc_id for u in units}}
+        role = ROLE_FOR_INTENT.get(query.aspect)
+        answer_type = next((t for t in cues().answer_types if t.name == query.answer_type), None)
+        scored = []
+        for unit, similarity in zip(units, dense, strict=True):
+            lexical = term_overlap(topics[unit.doc_id], stems(unit.text))
+            score = W_DENSE * float(similarity) + W_LEXICAL * lexical
+            if role and role in unit.roles:
+                score += W_ROLE
+                if query.wants_problems and "problem" in unit.roles:
+                    score += W_ROLE / 2
+                if query.wants_positive and "problem" in unit.roles:
+                    score -= W_ROLE  # "what helped" is not asking what held it back
+                if role in ("finding", "cause") and "recommendation" in unit.roles:
+                    score -= W_ROLE / 2  # a finding question is not asking what should be done
+                if role == "finding" and "cause" in unit.roles and "finding" not in unit.roles - {"cause"}:
+                    score -= W_ROLE / 2
+            if answer_type is not None:
+                score += W_TYPE if answer_type.looks.search(unit.text) else -W_TYPE
+            if unit.layer == "design" and not (query.asks_method or query.intent == "overview"):
+                score -= DESIGN_PENALTY
+            elif unit.layer == "background":
+                # A study's context is not its findings; for other questions it may be the answer.
+                score -= BACKGROUND_PENALTY if query.aspect in ("finding", "countermeasure") else BACKGROUND_PENALTY / 3
+            rank = next(
+                (i for i, h in enumerate(hits, 1)
+                 if h.chunk.doc_id == unit.doc_id and h.chunk.start <= unit.start < h.chunk.end),
+                None,
+            )
+            if rank is not None:
+                score += W_TOP_PASSAGE / rank
+            scored.append(Scored(unit, score, float(similarity), lexical, rank))
+        scored.sort(key=lambda s: -s.score)
+        return scored
+
+
+
+# -- which documents a question is about --------------------------------------------------------
+
+_GENRE_WORDS = {
+    "study": re.compile(r"\b(?:research|study|abstract|survey|review|paper|article|thesis)\b", re.I),
+    "policy": re.compile(
+        r"\b(?:plan|notice|opinions?|policy document|circular|guidelines?|measures|programme|program)\b", re.I),
+}
+_STUDY_TEXT = re.compile(
+    r"\b(?:this|the present|our) (?:study|paper|article|research|survey|review)\b"
+    r"|\bwe (?:found|conducted|surveyed|interviewed)\b"
+    r"|^\s*(?:objectives?|background|methods?|results?|conclusions?)\s*[:：.]", re.I | re.M)
+_POLICY_TEXT = re.compile(r"\b(?:shall|responsible|notice|action plan|implementation plan|opinions)\b", re.I)
+_COMPARED_STUDIES = re.compile(r"\b(?:stud(?:y|ies)|papers?|surveys?|articles?|research)\b", re.I)
+_COUNTED = re.compile(
+    r"\b(two|three|four|five|both|\d)\b\s*(?:\w+\s+){0,2}?(?:stud|document|paper|report|plan|notice|survey)", re.I)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
+
+
+def genre(document: Document) -> str:
+    """study | policy | other: from the catalog kind, else from how the text opens."""
+    for name, pattern in _GENRE_WORDS.items():
+        if pattern.search(document.kind):
+            return name
+    head = document.text[:3000]
+    if _STUDY_TEXT.search(head):
+        return "study"
+    if _POLICY_TEXT.search(head):
+        return "policy"
+    return "other"
+
+
+def named_documents(query: Query, doc_order: list[str], documents: dict[str, Document]) -> list[str]:
+    """Documents a name of the question points to ("the Zhejiang study"): those with it in their
+    title, else, when only one or two of the documents at hand use it at all, those."""
+    names = [n for n in query.names if not n[:1].isdigit()]
+    if not names:
+        return []
+    patterns = [re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE) for name in names]
+    in_title = [d for d in doc_order if any(p.search(documents[d].title) for p in patterns)]
+    if in_title:
+        return in_title
+    for pattern in patterns:
+        in_text = [d for d in doc_order if pattern.search(documents[d].text)]
+        if 0 < len(in_text) <= 2:
+            return in_text
     return []
 
 
-def _departments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    closing = 2 if text[end - 2 : end] == ")." else 1
-    inner_start, inner_end = start + 1, end - closing
-    lead = re.match(r"Responsible(?: for)?:?\s*", text[inner_start:inner_end])
-    if lead:
-        inner_start += lead.end()
-    spans = []
-    for a, b in _split_clauses(text, inner_start, inner_end, min_words=1):
-        a, b = _trimmed(text, a, b)
-        if b > a:
-            spans.append((a, b))
-    return spans
-
-
-_CACHE: dict[tuple[str, str], DocumentAnalysis] = {}
-_CACHE_SIZE = 4096
-
-
-def analyse(document: Document) -> DocumentAnalysis:
-    key = (document.doc_id, document.content_hash)
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _analyse(document)
-    return _CACHE[key]
-
-
-def _analyse(document: Document) -> DocumentAnalysis:
-    doc_id = document.doc_id
-    text = document.text
-    headings = find_headings(text)
-    heading_starts = {h.start for h in headings}
-    sentences = split_sentences(text)
-    is_study = "research" in document.kind or "study" in document.kind or "abstract" in document.kind
-    study_begins = next(
-        (s.start for s in sentences if _STUDY_MARKER.search(s.text)), 0
-    ) if is_study else 0
-
-    segments: list[Unit] = []
-    items: list[Unit] = []
-    groups: list[TaskGroup] = []
-    previous_role: Role = "statement"
-    task_start: int | None = None
-    for sentence in sentences:
-        section = section_path(headings, sentence.start)
-        if sentence.start in heading_starts:
-            segments.append(Unit(doc_id, sentence.start, sentence.end, sentence.text, "heading",
-                                 "segment", section, sentence.start, sentence.end))
-            task_start, previous_role = None, "statement"
-            continue
-        if _RESPONSIBILITY_LINE.match(sentence.text):
-            group = TaskGroup(len(groups), section, task_start if task_start is not None else sentence.start,
-                              sentence.start, sentence.start, sentence.end)
-            for a, b in _departments(text, sentence.start, sentence.end):
-                group.departments.append(Unit(doc_id, a, b, text[a:b], "responsibility", "department",
-                                              section, sentence.start, sentence.end, group.index))
-            groups.append(group)
-            segments.append(Unit(doc_id, sentence.start, sentence.end, sentence.text, "responsibility",
-                                 "segment", section, sentence.start, sentence.end, group.index))
-            task_start = None
-            continue
-        if task_start is None:
-            task_start = sentence.start
-        for a, b in _segments(text, sentence.start, sentence.end):
-            piece = text[a:b]
-            if sentence.start < study_begins:
-                role = "background"
-            else:
-                role = classify(piece)
-                fresh = re.match(r"(?:and )?finally\b", piece, re.IGNORECASE) is not None
-                running = previous_role in ("finding", "cause", "countermeasure") and is_study and not fresh
-                if running and role in ("statement", "weak-finding"):
-                    role = previous_role  # a list of causes runs on over several sentences
-                elif role == "weak-finding":
-                    role = "finding"
-            previous_role = role
-            segment = Unit(doc_id, a, b, piece, role, "segment", section, a, b)
-            segments.append(segment)
-            for c, d in _items(text, a, b, role):
-                if d - c > 3:
-                    items.append(Unit(doc_id, c, d, text[c:d], role, "item", section, a, b))
-    return DocumentAnalysis(document, segments, items, groups, headings)
+def comparison_scope(query: Query, doc_order: list[str], documents: dict[str, Document]) -> list[str]:
+    """The documents a comparison covers: for each name it gives ("Hefei and Xiamen"), the
+    best-ranked document with that name in its title (else in its text); failing two names, the
+    best-ranked documents of the kind it compares ('the three studies': three studies)."""
+    named: list[str] = []
+    for name in (n for n in query.names if not n[:1].isdigit()):
+        holders = named_documents(replace(query, names=(name,)), doc_order, documents)
+        if holders and holders[0] not in named:
+            named.append(holders[0])
+    if len(named) >= 2:
+        return named[:4]
+    counted = _COUNTED.search(query.text)
+    count = None
+    if counted:
+        word = counted.group(1).lower()
+        count = int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    wanted = "study" if _COMPARED_STUDIES.search(query.text) else None
+    ranked = [d for d in doc_order if wanted is None or genre(documents[d]) == wanted] or doc_order
+    return (named + [d for d in ranked if d not in named])[: max(2, min(count or 3, 4))]

@@ -1,372 +1,330 @@
-"""The default answerer: offline, deterministic, and it writes nothing the
-documents do not say beyond connective scaffolding ("According to [1], ...").
+"""The default answerer: offline, deterministic, and it writes nothing the documents do
+not say beyond connective scaffolding ("According to <title>:").
 
-It picks units (segments, enumerated items, department names) from the
-documents behind the retrieved passages, chosen by the question's intent,
-ranked by semantic similarity and keyword overlap, and lays them out as a lead
-sentence and bullets, each bullet ending with the marker of the passage that
-contains it verbatim.
+It takes the scored evidence units and lays them out by intent — the bodies
+responsible for a task, a study's findings, causes or recommendations, a fact, a
+document in brief, or one section per document compared — each bullet a verbatim
+sentence, list item or department ending in the marker of the passage holding it.
 """
 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 
-import numpy as np
-
-from assistant.answering.evidence import DocumentAnalysis, Unit, analyse
-from assistant.answering.intents import secondary_intent
-from assistant.answering.models import Answer, Citation, Intent
-from assistant.answering.terms import content_terms, overlap, stems, topic_terms
+from assistant.answering.citations import CitationBook
+from assistant.answering.cues import cues
+from assistant.answering.evidence import (
+    ROLE_FOR_INTENT,
+    Evidence,
+    Scored,
+    comparison_scope,
+    genre,
+    named_documents,
+    term_overlap,
+)
+from assistant.answering.models import Answer
+from assistant.answering.reading import Responsibility, Unit, quoted
+from assistant.answering.terms import stems
 from assistant.documents import Document
-from assistant.indexing.embedding import Embedder
-from assistant.retrieval import Hit
 
-_ROLE_FOR_INTENT = {"finding": "finding", "cause": "cause", "countermeasure": "countermeasure"}
-_LEAD = {
-    "finding": "the problems identified are",
-    "cause": "the reasons given are",
-    "countermeasure": "the recommended measures are",
+WORD_BUDGET = 110  # words of quoted text in an answer (a comparison: per document, see below)
+COMPARISON_BUDGET = 55
+MIN_TASK_SCORE = 0.25  # a listed task matching the question less than this is not what it asks about
+LIST_MARGIN = 0.2  # list answers: points scoring this far below the best are not worth the reader's time
+FACT_MARGIN = 0.06
+_LEADS = {
+    "finding": "the findings include",
+    "cause": "the reasons given include",
+    "countermeasure": "the recommendations include",
 }
-
-
-_LABEL = {"finding": "Problem: ", "cause": "Cause: ", "countermeasure": "Recommendation: "}
-
-
-class UnitScorer:
-    """Similarity of units to the question: embeddings (cached per text) plus keyword overlap."""
-
-    def __init__(self, embedder: Embedder, cache_size: int = 20000):
-        self.embedder = embedder
-        self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.cache_size = cache_size
-
-    def vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if missing:
-            for text, vector in zip(missing, self.embedder.embed_passages(missing), strict=True):
-                self.cache[text] = np.asarray(vector, dtype=np.float32)
-                if len(self.cache) > self.cache_size:
-                    self.cache.popitem(last=False)
-        return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, 384))
-
-    def scores(self, query_vector: list[float], terms: list[str], texts: list[str]) -> list[float]:
-        if not texts:
-            return []
-        semantic = self.vectors(texts) @ np.asarray(query_vector, dtype=np.float32)
-        lexical = [overlap(terms, stems(text)) for text in texts]
-        return [0.65 * float(s) + 0.35 * lx for s, lx in zip(semantic, lexical, strict=True)]
-
-
 @dataclass
 class Bullet:
     unit: Unit
-    prefix: str = ""
+    label: str = ""  # "Lead: " and the like; scaffolding, not quoted
 
 
-class CitationBook:
-    """Numbers passages in order of first use."""
-
-    def __init__(self, documents: dict[str, Document], hit_scores: dict[str, float]):
-        self.documents = documents
-        self.hit_scores = hit_scores
-        self.citations: list[Citation] = []
-        self._numbers: dict[tuple[str, int, int], int] = {}
-
-    def cite(self, doc_id: str, start: int, end: int, section: str = "") -> int:
-        key = (doc_id, start, end)
-        if key not in self._numbers:
-            document = self.documents[doc_id]
-            number = len(self.citations) + 1
-            self._numbers[key] = number
-            self.citations.append(Citation(
-                number=number, doc_id=doc_id, title=document.title, source=document.source,
-                kind=document.kind, year=document.year, section=section,
-                text=document.text[start:end], start=start, end=end,
-                score=round(self.hit_scores.get(doc_id, 0.0), 4),
-            ))
-        return self._numbers[key]
-
-    def cite_unit(self, unit: Unit) -> int:
-        return self.cite(unit.doc_id, unit.passage_start, unit.passage_end, unit.section)
-
-    @property
-    def doc_ids(self) -> list[str]:
-        return list(dict.fromkeys(c.doc_id for c in self.citations))
-
-
-def _doc_order(hits: list[Hit]) -> list[str]:
-    return list(dict.fromkeys(hit.chunk.doc_id for hit in hits))
-
-
-def _topic_terms(question: str, documents: list[Document]) -> list[str]:
-    """Question words that are about a topic inside a document, not about which document."""
-    identity = set()
-    for document in documents:
-        identity |= stems(f"{document.title} {document.region or ''} {document.kind}")
-    generic = stems("policy implementation study smith model county town province")
-    return [t for t in topic_terms(question) if t not in identity and t not in generic]
-
-
-_ISSUING = re.compile(r"\b(?:issue[sd]?|publish(?:ed|es)?|put out|release[sd]?|promulgat\w*)\b", re.I)
-_PLACE = re.compile(r"\b[A-Z]\s+(?:County|Town|City|Village|District|Township)\b")
-
-
-def _named_documents(question: str, documents: list[Document]) -> set[str]:
-    """Documents whose title carries a place the question names ("L County", "J Town")."""
-    places = [p.lower() for p in _PLACE.findall(question)]
-    return {d.doc_id for d in documents if any(p in d.title.lower() for p in places)}
-
-
-def _mentions(topic: list[str], text: str) -> bool:
-    """A topic term occurs in the text, allowing for stemming gaps ('staf' in 'staff')."""
-    text_stems = stems(text)
-    return any(t in text_stems or (len(t) >= 4 and any(s.startswith(t) for s in text_stems)) for t in topic)
-
-
-def _in_hits(unit: Unit, hits: list[Hit]) -> bool:
-    return any(h.chunk.doc_id == unit.doc_id and h.chunk.start <= unit.start < h.chunk.end for h in hits)
+def short_title(document: Document, words: int = 14) -> str:
+    title = document.title.strip()
+    parts = title.split()
+    return title if len(parts) <= words else " ".join(parts[:words]) + " …"
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embedder: Embedder, max_bullets: int = 12):
-        self.scorer = UnitScorer(embedder)
+    def __init__(self, max_bullets: int = 12):
         self.max_bullets = max_bullets
 
-    def answer(
-        self,
-        question: str,
-        intent: Intent,
-        hits: list[Hit],
-        documents: dict[str, Document],
-        query_vector: list[float],
-    ) -> Answer:
-        book = CitationBook(documents, self._doc_scores(hits))
-        doc_ids = _doc_order(hits)
-        analyses = {doc_id: analyse(documents[doc_id]) for doc_id in doc_ids}
-        terms = content_terms(question)
-        named = _named_documents(question, [documents[d] for d in doc_ids])
-        if named and intent != "comparison":  # "the L County paper": answer from that document only
-            hits = [h for h in hits if h.chunk.doc_id in named] or hits
-            analyses = {d: a for d, a in analyses.items() if d in named} or analyses
+    def compose(self, evidence: Evidence) -> Answer:
+        query = evidence.query
+        book = CitationBook(evidence.documents, self._doc_scores(evidence))
         sections: list[tuple[str, list[Bullet]]] = []
-        if intent == "responsibility" and _ISSUING.search(question):
-            pass  # who issued a document is a fact stated in its text, not a task's department list
-        elif intent == "responsibility":
-            sections = self._responsibility(question, analyses, hits, query_vector, terms, book)
-        elif intent in _ROLE_FOR_INTENT:
-            sections = self._by_role(question, intent, analyses, hits, query_vector, book, single=True)
-        elif intent == "comparison":
-            sections = self._by_role(
-                question, secondary_intent(question), analyses, hits, query_vector, book, single=False
-            )
-        elif intent == "overview":
-            sections = self._overview(analyses, doc_ids[:1], book)
+        if query.intent == "responsibility" and not _ISSUING.search(query.text):
+            sections = self._responsibility(evidence)
+        elif query.intent in _LEADS:
+            sections = self._by_role(evidence)
+        elif query.intent == "comparison":
+            sections = self._comparison(evidence)
+        elif query.intent == "overview":
+            sections = self._overview(evidence)
         if not any(bullets for _, bullets in sections):
-            sections = self._facts(hits, analyses, query_vector, terms, book)
-        text = self._render(sections, book, comparison=intent == "comparison")
-        return Answer(text=text, citations=book.citations, intent=intent, question=question)
+            sections = self._facts(evidence)
+        text = self._render(sections, book, several_sections=query.intent == "comparison")
+        return Answer(text=text, citations=book.citations, intent=query.intent, question=query.text)
 
     @staticmethod
-    def _doc_scores(hits: list[Hit]) -> dict[str, float]:
+    def _doc_scores(evidence: Evidence) -> dict[str, float]:
         scores: dict[str, float] = {}
-        for hit in hits:
-            scores[hit.chunk.doc_id] = max(scores.get(hit.chunk.doc_id, 0.0), hit.dense or hit.score)
+        for hit in evidence.hits:
+            doc_id = hit.chunk.doc_id
+            scores[doc_id] = max(scores.get(doc_id, 0.0), hit.dense if hit.dense is not None else hit.score)
         return scores
 
-    # -- intents -----------------------------------------------------------
+    # -- which documents ----------------------------------------------------------------------
 
-    def _responsibility(self, question, analyses, hits, query_vector, terms, book):
-        groups = [(a, g) for a in analyses.values() for g in a.task_groups]
+    def _focus(self, evidence: Evidence, role: str | None) -> str | None:
+        """The one document a single-document answer comes from: a document the question names,
+        else the one whose statements of the asked-for kind best match the question."""
+        named = named_documents(evidence.query, evidence.doc_order(), evidence.documents)
+        candidates = named or evidence.doc_order()
+        if not candidates:
+            return None
+        terms = evidence.query.terms
+
+        def score(doc_id: str) -> float:
+            units = [s for s in evidence.of(doc_id) if role is None or role in s.unit.roles] or evidence.of(doc_id)
+            best = max((s.score for s in units), default=-1.0)
+            title = stems(evidence.documents[doc_id].title)
+            return best + 0.15 * term_overlap(terms, title)
+
+        return max(candidates[:4], key=score)
+
+    # -- intents ------------------------------------------------------------------------------
+
+    def _select(
+        self, pool: list[Scored], budget: int, margin: float = LIST_MARGIN, limit: int | None = None, lists: bool = True
+    ) -> list[Unit]:
+        """The best units of `pool` (best first) within the margin and the word budget. An item of
+        an enumeration brings its sibling items along (the document's own list of points), and a
+        unit is never chosen together with a unit it contains or is contained in."""
+        if not pool:
+            return []
+        best = pool[0].score
+        siblings: dict[int, list[Unit]] = {}
+        for scored in pool:
+            if scored.unit.kind == "item":
+                siblings.setdefault(scored.unit.passage_start, []).append(scored.unit)
+        chosen: list[Unit] = []
+        words = 0
+        limit = limit or self.max_bullets
+        for scored in pool:
+            if scored.score < best - margin or len(chosen) >= limit:
+                break
+            group = [scored.unit]
+            if scored.unit.kind == "item" and lists:
+                group = sorted(siblings[scored.unit.passage_start], key=lambda u: u.start)
+            group = [u for u in group if not any(_overlaps(u, other) for other in chosen)]
+            if not group:
+                continue
+            size = sum(u.words for u in group)
+            if chosen and words + size > budget:
+                group = [scored.unit] if scored.unit in group and words + scored.unit.words <= budget else []
+                size = sum(u.words for u in group)
+            if not group:
+                continue
+            chosen += group[: limit - len(chosen)]
+            words += size
+        return sorted(chosen, key=lambda u: (u.doc_id, u.start))
+
+    def _responsibility(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
+        """Who is responsible for the task the question is about: the task in the lead, one bullet per
+        body (the lead body marked). A question naming a body ("What must the Provincial Health
+        Commission do?") gets that body's tasks instead."""
+        query = evidence.query
+        named = named_documents(query, evidence.doc_order(), evidence.documents)
+        groups = [g for g in evidence.responsibilities if not named or g.doc_id in named]
         if not groups:
             return []
-        texts = [
-            f"{g.section.split(' > ')[-1]}\n{a.text(g.task_start, g.departments_end)}" for a, g in groups
-        ]
-        scores = self.scorer.scores(query_vector, terms, texts)
-        best = max(scores)
-        chosen = [pair for pair, s in zip(groups, scores, strict=True) if s >= best - 0.05][:3]
+        body = _asked_body(query.text)
+        if body is not None:
+            return self._tasks_of(evidence, body, groups)
+        scored = sorted(((self._task_score(evidence, g), g) for g in groups), key=lambda pair: -pair[0])
+        best = scored[0][0]
+        if best < MIN_TASK_SCORE:
+            return []  # no listed task is what the question is about: answer from the statements
         sections = []
-        for analysis, group in chosen:
-            task_units = [
-                u for u in analysis.segments
-                if group.task_start <= u.start < group.task_end and u.role != "heading"
-            ]
-            heading = group.section.split(" > ")[-1] or "this task"
-            bullets = []
-            if task_units:
-                task_scores = self.scorer.scores(query_vector, terms, [u.text for u in task_units])
-                best_task = task_units[int(np.argmax(task_scores))]
-                bullets.append(Bullet(best_task, prefix="Task: "))
-            bullets += [Bullet(unit) for unit in group.departments]
-            number = book.cite(analysis.document.doc_id, group.departments_start, group.departments_end,
-                               group.section)
-            title = analysis.document.title
-            lead = f'According to {title} [{number}], the departments responsible for "{heading}" are:'
+        for score, group in scored[:2]:
+            if score < best - 0.05:
+                break
+            title = evidence.documents[group.doc_id].title
+            task = _task_phrase(group)
+            lead = f"According to {title}, the bodies responsible for “{task}” are:" if task else (
+                f"According to {title}, the responsible bodies are:")
+            bullets = [Bullet(d, "Lead: " if d is group.lead and len(group.departments) > 1 else "")
+                       for d in group.departments]
             sections.append((lead, bullets))
         return sections
 
-    def _role_units(self, analysis: DocumentAnalysis, role: str) -> list[Unit]:
+    def _tasks_of(self, evidence: Evidence, body: str, groups: list[Responsibility]) -> list[tuple[str, list[Bullet]]]:
+        mine = [g for g in groups if any(body in d.text.lower() or d.text.lower() in body for d in g.departments)]
         units = []
-        for segment in analysis.units(role):
-            if segment.kind != "segment":
-                continue
-            items = analysis.items_of(segment)
-            units += items or [segment]
-        return units
-
-    def _by_role(self, question, intent, analyses, hits, query_vector, book, single: bool):
-        role = _ROLE_FOR_INTENT.get(intent)
-        candidates = [a for a in analyses.values() if role is None or self._role_units(a, role)]
-        if not candidates:
+        for group in mine:
+            end = max(group.task_end, group.task_start + 1)
+            inside = [s.unit for s in evidence.of(group.doc_id)
+                      if s.unit.kind == "sentence" and group.task_start <= s.unit.start < end]
+            units += inside or [s.unit for s in evidence.of(group.doc_id)
+                                if s.unit.kind == "sentence" and s.unit.start == group.passage_start]
+        units = list(dict.fromkeys(units))[: self.max_bullets]
+        if not units:
             return []
-        if single:
-            candidates = [self._best_document(question, candidates[:3], role, query_vector)]
-        else:
-            studies = [a for a in candidates if "research" in a.document.kind]
-            if "stud" in question.lower() and len(studies) >= 2:
-                candidates = studies
-            candidates = candidates[:4]
-        topic = _topic_terms(question, [a.document for a in analyses.values()])
+        title = evidence.documents[units[0].doc_id].title
+        return [(f"According to {title}, the tasks it gives the {body.title()} include:", [Bullet(u) for u in units])]
+
+    def _task_score(self, evidence: Evidence, group: Responsibility) -> float:
+        text = f"{group.heading}\n{group.task}\n" + " ".join(d.text for d in group.departments)
+        query = evidence.query
+        lexical = term_overlap(query.topic or query.terms, stems(text))
+        dense = 0.0
+        if query.vector.size:
+            vector = evidence.vectors([f"{group.heading}. {group.task}"[:1000]])[0]
+            dense = float(vector @ query.vector)
+        return 0.55 * dense + 0.45 * lexical
+
+    def _by_role(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
+        query = evidence.query
+        role = ROLE_FOR_INTENT[query.aspect]
+        doc_id = self._focus(evidence, role)
+        if doc_id is None:
+            return []
+        pool = [s for s in evidence.of(doc_id) if s.unit.layer != "design" or query.asks_method]
+        units = self._select(pool, WORD_BUDGET)
+        if not units:
+            return []
+        document = evidence.documents[doc_id]
+        phrase = _LEADS[query.aspect]
+        if query.aspect == "countermeasure" and genre(document) == "policy":
+            phrase = "the measures set out include"
+        return [(f"According to {document.title}, {phrase}:", [Bullet(u) for u in units])]
+
+    def _comparison(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
+        query = evidence.query
         sections = []
-        for analysis in candidates:
-            if role is None:
-                # "What do the studies say about the target group?": findings,
-                # causes and recommendations on that topic, each labelled.
-                units = [u for r in _ROLE_FOR_INTENT for u in self._role_units(analysis, r)]
-            else:
-                units = self._role_units(analysis, role)
-            # Topic words this document never uses ("authors", words of the rewritten
-            # follow-up) cannot decide what in it is on topic.
-            here = [t for t in topic if _mentions([t], analysis.document.text)]
-            on_topic = [u for u in units if _mentions(here, u.text)] if here else units
-            passages_only = not on_topic and self._better_elsewhere(analysis, units, query_vector, question)
-            if passages_only:
-                # The question is about something these points never touch ("why Guangdong
-                # as a case", "research methods"): quote the sentences that answer it instead.
-                units = [u for u in analysis.segments if u.role != "heading"]
-                units = self._top(units, query_vector, topic + content_terms(question), 3)
-            elif not on_topic:
-                on_topic = units
-                units = self._top(units, query_vector, content_terms(question), 4) if not single else units
-            elif not single or role is None:
-                units = self._top(on_topic, query_vector, topic or content_terms(question), 6)
-            else:
-                units = on_topic
-            units = sorted(units, key=lambda u: u.start)[: self.max_bullets]
-            if not units:
-                continue
-            number = book.cite_unit(units[0])
-            phrase = "the relevant passages are" if passages_only else _LEAD.get(intent, "the relevant points are")
-            if role == "countermeasure" and "research" not in analysis.document.kind and not passages_only:
-                phrase = "the measures set out are"
-            lead = f"According to {analysis.document.title} [{number}], {phrase}:"
-            labelled = role is None and not single and not passages_only
-            sections.append((lead, [Bullet(u, _LABEL.get(u.role, "") if labelled else "") for u in units]))
+        for doc_id in comparison_scope(evidence.query, evidence.doc_order(), evidence.documents):
+            pool = [s for s in evidence.of(doc_id) if s.unit.layer != "design" or query.asks_method]
+            units = self._select(pool, COMPARISON_BUDGET, limit=3, lists=False)
+            if units:
+                sections.append((f"{evidence.documents[doc_id].title}:", [Bullet(u) for u in units]))
         return sections
 
-    def _better_elsewhere(self, analysis, units, query_vector, question, margin: float = 0.1) -> bool:
-        """Does some other sentence of the document answer the question clearly better than
-        any of these points? Then the question is not really asking for them."""
-        if not units:
-            return True
-        terms = content_terms(question)
-        others = [u.text for u in analysis.segments if u.role != "heading"]
-        best_point = max(self.scorer.scores(query_vector, terms, [u.text for u in units]))
-        best_other = max(self.scorer.scores(query_vector, terms, others), default=0.0)
-        return best_other > best_point + margin
-
-    def _best_document(self, question, candidates, role, query_vector) -> DocumentAnalysis:
-        """Of the top retrieved documents that state this kind of point, the one whose
-        statements of it, and whose title, best match the question."""
-        terms = content_terms(question)
-
-        def score(analysis: DocumentAnalysis) -> float:
-            segments = [u.text for u in analysis.units(role) if u.kind == "segment"]
-            best = max(self.scorer.scores(query_vector, terms, segments), default=0.0)
-            document = analysis.document
-            identity = stems(f"{document.title} {document.region or ''} {document.kind}")
-            return best + 0.3 * overlap(terms, identity)
-
-        return max(candidates, key=score)  # max keeps the first (best retrieved) of equals
-
-    def _top(self, units: list[Unit], query_vector, terms, k: int) -> list[Unit]:
-        if not units:
+    def _overview(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
+        """A document in brief, the way it presents itself: what it is for (its objective or purpose
+        statement), then for a study its main results and conclusion, for a plan or notice the tasks
+        it lists, for anything else its opening sentences."""
+        doc_id = self._focus(evidence, None)
+        if doc_id is None:
             return []
-        scores = self.scorer.scores(query_vector, terms, [u.text for u in units])
-        order = sorted(range(len(units)), key=lambda i: -scores[i])
-        return [units[i] for i in order[:k]]
-
-    def _overview(self, analyses, doc_ids, book):
-        sections = []
-        for doc_id in doc_ids:
-            analysis = analyses[doc_id]
-            segments = [u for u in analysis.segments if u.role != "heading"]
-            picked: list[Unit] = []
-            purpose = [u for u in segments if any(w in u.text.lower() for w in (
-                "this paper", "this article", "this study", "focuses on", "issued"))]
-            picked += purpose[:2] or segments[:1]
-            for role in ("finding", "cause", "countermeasure"):
-                first = next((u for u in segments if u.role == role and u not in picked), None)
-                if first:
-                    picked.append(first)
-            for heading in analysis.segments:
-                if heading.role == "heading" and len(picked) < 6:
-                    body = next((u for u in segments if u.start > heading.end and u not in picked), None)
-                    if body:
-                        picked.append(body)
-            picked = sorted(picked, key=lambda u: u.start)
-            number = book.cite_unit(picked[0])
-            lead = f"{analysis.document.title} ({analysis.document.kind}) [{number}] in brief:"
-            sections.append((lead, [Bullet(u) for u in picked]))
-        return sections
-
-    def _facts(self, hits, analyses, query_vector, terms, book):
-        units = [
-            u for a in analyses.values() for u in a.segments
-            if u.role != "heading" and _in_hits(u, hits[:4])
-        ]
-        if not units:
-            return []
-        scores = self.scorer.scores(query_vector, terms, [u.text for u in units])
-        order = sorted(range(len(units)), key=lambda i: -scores[i])
-        best = scores[order[0]]
-        picked = [units[i] for i in order[:3] if scores[i] >= best - 0.08]
-        number = book.cite_unit(picked[0])
-        if len({u.doc_id for u in picked}) == 1:
-            lead = f"According to {analyses[picked[0].doc_id].document.title} [{number}]:"
+        document = evidence.documents[doc_id]
+        pool = sorted((s for s in evidence.of(doc_id) if s.unit.kind != "department"), key=lambda s: s.unit.start)
+        sentences = [s for s in pool if s.unit.kind == "sentence"]
+        purpose = [s for s in sentences if cues().purpose_statement.search(s.unit.text)]
+        kind = genre(document)
+        if kind == "study":
+            results = sorted((s for s in sentences if s.unit.label == "finding" or (
+                "finding" in s.unit.roles and s.unit.layer == "content")), key=lambda s: -s.score)
+            closing = [s for s in sentences if s.unit.label == "conclusion"]
+            groups = [purpose[:1], results[:2], closing[:1]]
+        elif kind == "policy":
+            tasks = [s for s in pool if _is_task_title(s.unit)]
+            groups = [purpose[:1], tasks[:8]]
         else:
-            lead = "According to the documents:"
-        return [(lead, [Bullet(u) for u in picked])]
+            opening = [s for s in sentences if s.unit.layer != "design"][:3]
+            groups = [purpose[:1], opening]
+        picked: list[Unit] = []
+        words = 0
+        for group in groups:
+            for scored in group:
+                unit = scored.unit
+                if any(_overlaps(unit, other) for other in picked) or (picked and words + unit.words > WORD_BUDGET):
+                    continue
+                picked.append(unit)
+                words += unit.words
+        if not picked:
+            picked = self._select(pool, WORD_BUDGET, limit=3)
+        picked.sort(key=lambda u: u.start)
+        return [(f"{document.title} in brief:", [Bullet(u) for u in picked])]
 
-    # -- layout ------------------------------------------------------------
+    def _facts(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
+        query = evidence.query
+        pool = [s for s in evidence.units if s.unit.layer != "design" or query.asks_method]
+        named = named_documents(evidence.query, evidence.doc_order(), evidence.documents)
+        if named:
+            pool = [s for s in pool if s.unit.doc_id in named] or pool
+        units = self._select(pool, WORD_BUDGET // 2 + 20, margin=FACT_MARGIN, limit=3, lists=False)
+        if not units:
+            return []
+        docs = list(dict.fromkeys(u.doc_id for u in units))
+        lead = (f"According to {evidence.documents[docs[0]].title}:" if len(docs) == 1
+                else "According to the documents:")
+        return [(lead, [Bullet(u) for u in units])]
 
-    def _render(self, sections, book: CitationBook, comparison: bool) -> str:
-        bullets_seen: set[tuple[str, int, int]] = set()
+    # -- layout -------------------------------------------------------------------------------
+
+    def _render(self, sections, book: CitationBook, several_sections: bool) -> str:
         lines: list[str] = []
-        rendered: list[tuple[str, list[str]]] = []
+        seen: set[tuple[str, int, int]] = set()
+        doc_ids = {b.unit.doc_id for _, bullets in sections for b in bullets}
         for lead, bullets in sections:
             rows = []
             for bullet in bullets:
                 key = (bullet.unit.doc_id, bullet.unit.start, bullet.unit.end)
-                if key in bullets_seen:
+                if key in seen:
                     continue
-                bullets_seen.add(key)
+                seen.add(key)
                 number = book.cite_unit(bullet.unit)
-                rows.append((bullet, number))
-            rendered.append((lead, rows))
-        several_docs = len(book.doc_ids) > 1
-        for lead, rows in rendered:
+                source = ""
+                if len(doc_ids) > 1 and not several_sections:
+                    source = f" ({book.documents[bullet.unit.doc_id].title})"
+                rows.append(f"- {bullet.label}{quoted(bullet.unit.text)}{source} [{number}]")
             if not rows:
                 continue
             if lines:
                 lines.append("")
             lines.append(lead)
-            for bullet, number in rows:
-                source = ""
-                if several_docs and not comparison:
-                    source = f" ({book.documents[bullet.unit.doc_id].title})"
-                lines.append(f"- {bullet.prefix}{bullet.unit.text}{source} [{number}]")
+            lines += rows
         return "\n".join(lines)
+
+
+_ISSUING = re.compile(r"\b(?:issue[sd]?|publish(?:ed|es)?|put out|release[sd]?|promulgat\w*)\b", re.I)
+_ASKS_WHO = re.compile(
+    r"\b(?:who|whom|which|what (?:department|bod|agenc|organi|office|bureau|ministr|authorit))", re.I)
+
+
+def _asked_body(question: str) -> str | None:
+    """The body a question asks about ("What must the Provincial Health Commission do?"), lowercased;
+    None when it asks who is responsible."""
+    if _ASKS_WHO.search(question):
+        return None
+    match = cues().organisation.search(question)
+    return match.group(0).lower().removeprefix("the ") if match else None
+
+
+_TASK_TITLE = re.compile(
+    r"^\s*(?:\(?\d{1,2}[.)、]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|[IVX]{1,4}\.)\s*\S")
+
+
+def _is_task_title(unit: Unit) -> bool:
+    """A numbered line short enough to be the name of a task ("(3) Promoting electronic prescriptions.")."""
+    return unit.kind == "sentence" and unit.words <= 14 and _TASK_TITLE.match(unit.text) is not None
+
+
+def _overlaps(a: Unit, b: Unit) -> bool:
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
+
+
+def _task_phrase(group: Responsibility, max_words: int = 16) -> str:
+    """A task named short enough for a lead: its heading, else the first sentence of the task."""
+    heading = group.heading.strip()
+    task = re.split(r"(?<=[.;。])\s", group.task.strip(), maxsplit=1)[0].rstrip(" .;。")
+    candidate = task if task and (not heading or len(task.split()) <= max_words) else heading
+    parts = candidate.split()
+    return candidate if len(parts) <= max_words else " ".join(parts[:max_words]) + " …"
+

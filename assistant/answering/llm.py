@@ -159,6 +159,11 @@ class LLMAnswerer:
             removed_citations=removed, warnings=warnings,
         )
 
+    def compose(self, evidence) -> Answer:
+        """The Answerer protocol: the model answers from the retrieved passages."""
+        query = evidence.query
+        return self.answer(query.text, query.intent, evidence.hits, evidence.documents)
+
     def condense(self, turns, question: str) -> str:
         history = "\n".join(
             f"Q: {turn.answer.question}\nA: {turn.answer.text[:600]}" for turn in turns[-4:]

@@ -20,6 +20,7 @@ QUESTION_WORDS = frozenset(
     different difference across between overview summary summarise summarize about please me us our
     there their them they it its this that these those the a an of in on for to and or by with from as
     at into than then so such other others more most much many some one two three four five six
+    author authors researcher researchers writer writers
     """.split()
 )
 

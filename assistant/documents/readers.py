@@ -61,6 +61,8 @@ def read_pdf(path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    from assistant.documents.pdf_text import paragraphs
+
     try:
         reader = PdfReader(path, strict=False)
         pages = [page.extract_text() or "" for page in reader.pages]
@@ -68,7 +70,7 @@ def read_pdf(path: Path) -> str:
         raise UnreadableDocument(f"is not a readable PDF ({exc.__class__.__name__}: {exc})") from None
     except Exception as exc:  # pypdf raises assorted errors on truncated files
         raise UnreadableDocument(f"is not a readable PDF ({exc.__class__.__name__}: {exc})") from None
-    text = "\n\n".join(pages)
+    text = paragraphs(pages)
     if not text.strip():
         raise UnreadableDocument("is a PDF with no extractable text (a scan without OCR?)")
     return text

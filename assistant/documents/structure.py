@@ -97,15 +97,17 @@ def section_path(headings: list[Heading], offset: int) -> str:
     return " > ".join(h.title for h in chain)
 
 
-def split_sentences(text: str) -> list[Span]:
-    """Sentences with offsets; a line never shares a sentence with the next one,
-    and a heading line is one sentence, so headings and list lines stay whole."""
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences of `text[start:end]` with offsets into `text`; a line never shares a sentence
+    with the next one, and a heading line is one sentence, so headings and list lines stay
+    whole. `start` should be a line or sentence boundary (a chunk's start is one)."""
     tokenizer = _punkt()
     sentences = []
-    for index, line in enumerate(lines_with_offsets(text)):
-        if heading_level(line.text, is_first_line=index == 0) is not None:
+    for index, line in enumerate(lines_with_offsets(text[start:end])):
+        line = Span(start + line.start, start + line.end, line.text)
+        if heading_level(line.text, is_first_line=index == 0 and start == 0) is not None:
             sentences.append(line)
             continue
-        for start, end in tokenizer.span_tokenize(line.text):
-            sentences.append(Span(line.start + start, line.start + end, line.text[start:end]))
+        for a, b in tokenizer.span_tokenize(line.text):
+            sentences.append(Span(line.start + a, line.start + b, line.text[a:b]))
     return sentences

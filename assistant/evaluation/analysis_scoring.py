@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from assistant.answering.analysis import COMPONENTS, ITEM_KINDS, AnalysisReport, Component
+from assistant.analysis.views import COMPONENTS, ITEM_KINDS, AnalysisReport, Component
 from assistant.evaluation.cases import normalise
 
 GOLD_FILE = "analysis_gold.yaml"

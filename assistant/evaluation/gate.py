@@ -1,7 +1,7 @@
 """The regression gate: compare a run with evals/baseline.json.
 
 The baseline is written only by `evals --update-baseline` from a real run,
-one entry per answering mode. A metric regresses when it falls by more than
+one entry per answering mode and suite (seeds, field-dev, field-test). A metric regresses when it falls by more than
 its tolerance; a case regresses when it goes from pass to fail. Latency is
 reported, not gated: it depends on the machine, not on the change.
 """
@@ -46,10 +46,15 @@ def load_baseline(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _entries(baseline: dict, mode: str) -> dict:
+    """The baseline's entries of one mode, by suite."""
+    return baseline["runs"].setdefault(mode, {})
+
+
 def update_baseline(path: Path, run: EvalRun) -> None:
     baseline = load_baseline(path)
     baseline["note"] = NOTE
-    baseline["runs"][run.config["mode"]] = {
+    _entries(baseline, run.config["mode"])[run.suite] = {
         "updated": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": run.config,
         "metrics": run.metrics,
@@ -72,10 +77,11 @@ def _compare(name: str, before, now, tolerance: float, result: GateResult) -> No
 
 def check(run: EvalRun, baseline_path: Path) -> GateResult:
     result = GateResult()
-    entry = load_baseline(baseline_path)["runs"].get(run.config["mode"])
+    entry = load_baseline(baseline_path)["runs"].get(run.config["mode"], {}).get(run.suite)
     if entry is None:
         result.regressions.append(
-            f"no baseline for mode {run.config['mode']!r} in {baseline_path}: run `evals --update-baseline` first"
+            f"no baseline for suite {run.suite!r} in mode {run.config['mode']!r} in {baseline_path}: "
+            "run `evals --update-baseline` first"
         )
         return result
     for key in ("top_k", "dense_weight", "use_dense", "use_bm25", "candidates", "embedding_model"):

@@ -12,7 +12,8 @@ from assistant.evaluation.runner import EvalRun, turn_key
 SUMMARY_ORDER = [
     "questions", "pass_rate", "doc_hit@1", "doc_hit@3", "doc_hit@k", "doc_mrr", "passage_hit@k", "passage_mrr",
     "key_fact_recall", "citation_precision", "citation_recall", "abstention_precision", "abstention_recall",
-    "false_abstentions", "intent_accuracy", "latency_p50_ms", "latency_p95_ms",
+    "false_abstentions", "intent_accuracy", "cites_expected_doc", "answer_words_p50", "fragment_bullets",
+    "latency_p50_ms", "latency_p95_ms",
 ]
 CHART_METRICS = ["doc_hit@k", "key_fact_recall", "citation_precision", "citation_recall", "pass_rate"]
 
@@ -40,10 +41,29 @@ def summary_table(run: EvalRun) -> str:
     return "\n".join(lines)
 
 
+SUITES_ORDER = [
+    "questions", "pass_rate", "doc_hit@k", "key_fact_recall", "citation_precision", "cites_expected_doc",
+    "abstention_precision", "abstention_recall", "answer_words_p50", "fragment_bullets", "latency_p50_ms",
+]
+
+
+def suites_table(runs: list[EvalRun]) -> str:
+    """The headline figures of several suites side by side, then key-fact recall by intent."""
+    header = "| metric | " + " | ".join(r.suite for r in runs) + " |"
+    lines = [header, "|" + "---|" * (len(runs) + 1)]
+    for name in SUITES_ORDER:
+        lines.append(f"| {name} | " + " | ".join(_fmt(r.metrics.get(name)) for r in runs) + " |")
+    intents = list(dict.fromkeys(i for r in runs for i in r.by_intent))
+    for intent in intents:
+        cells = [_fmt(r.by_intent.get(intent, {}).get("key_fact_recall")) for r in runs]
+        lines.append(f"| recall: {intent} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def markdown(run: EvalRun, gate: GateResult | None) -> str:
     config = ", ".join(f"{k}={v}" for k, v in run.config.items() if v is not None)
     parts = [
-        f"# Eval report {run.started}",
+        f"# Eval report: {run.suite}, {run.started}",
         "",
         f"Configuration: {config}",
         "",

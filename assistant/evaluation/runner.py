@@ -17,6 +17,7 @@ INTENTS = ["responsibility", "finding", "cause", "countermeasure", "fact", "over
 
 
 class EvalRun(BaseModel):
+    suite: str = "seeds"  # which corpus and sets (evaluation/suites.py)
     started: str
     config: dict
     citation_method: str
@@ -50,6 +51,7 @@ def run_sets(
     mode: str | None = None,
     top_k: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    suite: str = "seeds",
 ) -> EvalRun:
     mode = mode or bot.settings.answering.mode
     top_k = top_k or bot.settings.retrieval.top_k
@@ -86,6 +88,7 @@ def run_sets(
     }
     settings = bot.settings
     return EvalRun(
+        suite=suite,
         started=datetime.now(UTC).isoformat(timespec="seconds"),
         config={
             "sets": [qset.name for qset in sets],

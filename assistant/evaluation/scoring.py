@@ -57,6 +57,8 @@ class TurnScore(BaseModel):
     claims: list[Claim] = []
     seconds: float
     answer: str
+    answer_words: int = 0  # words of the answer as shown (markers not counted)
+    fragments: list[str] = []  # bullets that are no complete point (see is_fragment)
     passed: bool = False
 
     @property
@@ -102,6 +104,33 @@ def _claim_core(claim: str, titles: list[str]) -> str:
     for title in titles:
         core = core.replace(f" ({title})", "")
     return core.strip().rstrip(".;,").strip()
+
+
+_DANGLING_END = re.compile(r"\b(?:of|to|the|and|or|with|by|for|in|on|a|an|as|than|that|which|from|at)$", re.I)
+_DANGLING_START = re.compile(
+    r"^(?:combined with|based on|according to|in order to|such as|including|as well as|so as to|together with)\b"
+    r"|^(?:finally|firstly|secondly|thirdly|lastly|at the same time|in addition|moreover|meanwhile|to be specific"
+    r"|specifically|therefore|however)\s*,?\s*$",
+    re.I,
+)
+
+
+def is_fragment(bullet: str) -> bool:
+    """A bullet that is no complete point on its own: one word, a dangling connective or
+    participial opener ("Finally, combined with the experience of ..."), or a piece cut off
+    after a function word ("... the problem of"). List items that are noun phrases ("lack of
+    primary medical staff") are complete points."""
+    core = _MARKER.sub("", bullet).strip().rstrip(".;,:").strip()
+    core = _LABEL.sub("", core)
+    if len(core.split()) < 2:
+        return True
+    if _DANGLING_END.search(core) or _DANGLING_START.search(core):
+        return True
+    return bool(re.match(r"^(?:finally|firstly|secondly|lastly)\s*,\s*(?:combined|based|drawing|taking)\b", core, re.I))
+
+
+def answer_bullets(text: str) -> list[str]:
+    return [_BULLET.sub("", line).strip() for line in text.splitlines() if _BULLET.match(line)]
 
 
 def judge_citations(
@@ -165,6 +194,8 @@ def score_turn(
         claims=claims,
         seconds=round(seconds, 4),
         answer=answer.text,
+        answer_words=len(_MARKER.sub("", answer.text).split()),
+        fragments=[] if answer.abstained else [b for b in answer_bullets(answer.text) if is_fragment(b)],
         passed=passed,
     )
 
@@ -214,6 +245,11 @@ def summarise(scores: list[TurnScore]) -> dict[str, int | float | None]:
         "abstention_recall": _ratio(sum(s.abstained for s in unanswerable), len(unanswerable)),
         "false_abstentions": sum(s.abstained for s in answerable),
         "intent_accuracy": _ratio(sum(s.detected_intent == s.intent for s in answerable), len(answerable)),
+        "cites_expected_doc": _ratio(
+            sum(any(d in s.expected_docs for d in s.cited_docs) for s in answerable), len(answerable)
+        ),
+        "answer_words_p50": percentile([s.answer_words for s in answerable if not s.abstained], 50) or None,
+        "fragment_bullets": sum(len(s.fragments) for s in scores),
         "latency_p50_ms": round(percentile(seconds, 50) * 1000, 1),
         "latency_p95_ms": round(percentile(seconds, 95) * 1000, 1),
     }

@@ -30,8 +30,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
-from assistant.answering.evidence import DocumentAnalysis, Unit, _trimmed, analyse
-from assistant.answering.extractive import CitationBook
+from assistant.analysis.reading import DocumentAnalysis, Unit, _trimmed, analyse
+from assistant.answering.citations import CitationBook
 from assistant.answering.models import Citation
 from assistant.documents import Document
 from assistant.files import atomic_write
