@@ -259,7 +259,12 @@ class Assistant:
         condense = None
         if self.settings.answering.mode == "llm":
             condense = self._guarded_llm(self.llm_answerer.condense)
-        return Conversation(self.ask, filters=filters, condense=condense)
+        return Conversation(
+            self.ask,
+            filters=filters,
+            condense=condense,
+            max_question_chars=self.settings.answering.max_question_chars,
+        )
 
     def ask(
         self,

@@ -470,14 +470,22 @@ def read_window(document: Document, start: int, end: int, section: str = "") -> 
             # The items of a sentence that states the design ("we propose countermeasures in terms
             # of A, B and C") are the study's points, not its design.
             item_layer = "content" if part_layer == "design" and part_roles & _POINT_ROLES else part_layer
+            lead_roles, lead_from = part_roles, c
             for e, f in enumerated_items(text, c, d):
-                item_roles = part_roles | ({"problem"} if cues().problem_words.search(text[e:f]) else set())
+                if e - lead_from > ENUMERATION_GAP:
+                    # A new enumeration: its lead-in ("the causes are ...:", "and proposes measures:")
+                    # says what its items are, whatever else the sentence around it says.
+                    said = roles_of(text[lead_from:e], label) & _POINT_ROLES
+                    lead_roles = said | (part_roles - _POINT_ROLES) if said else part_roles
+                lead_from = f
+                item_roles = lead_roles | ({"problem"} if cues().problem_words.search(text[e:f]) else set())
                 reading.units.append(Unit(document.doc_id, e, f, text[e:f], "item", item_layer, label, heading,
                                           frozenset(item_roles), piece.start, piece.end))
     return reading
 
 
 _POINT_ROLES = frozenset({"finding", "cause", "recommendation"})
+ENUMERATION_GAP = 12  # characters between two items of one enumeration ("A, B and C")
 
 
 def _layer(text: str, label: str, before_study: bool) -> str:
