@@ -291,11 +291,6 @@ def test_the_newest_answer_starts_in_view_and_a_long_question_is_folded(page):
     assert folded.locator("p").inner_text().count("Context pasted from a report.") == 170  # all of it, a click away
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the conversation still reads a follow-up as a bracketed machine string; the answering "
-    "change that makes answer.question a question in words lands separately (remove this mark then)",
-)
 def test_a_follow_up_is_shown_answered_as_a_question_in_words(page):
     ask(page, FOLLOW_UP[0])
     assert page.locator("#sources .answered-as").count() == 0  # a question that stands alone: nothing shown
