@@ -35,7 +35,7 @@ _REFERS_BACK = re.compile(
 _DOCUMENT_NOUNS = r"(?:study|paper|plan|notice|document|article|report|survey|review|opinions|programme|analysis)"
 # "the J Town study", "Guangdong's 2015 plan", "the study of Guangdong's Internet medical policy"
 _SUBJECT = re.compile(
-    rf"\b(?:the|this|that)\s+(?:[\w’'+-]+\s+){{1,6}}?{_DOCUMENT_NOUNS}\b"
+    rf"\b(?:the|this|that)\s+(?:(?!of\b)[\w’'+-]+\s+){{1,6}}?{_DOCUMENT_NOUNS}\b"
     rf"|\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){{0,3}}[’']s\s+(?:[\w+-]+\s+){{0,4}}?{_DOCUMENT_NOUNS}\b",
 )
 # A reference to the earlier subject inside a follow-up, replaced by the subject itself.
