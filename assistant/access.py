@@ -1,0 +1,75 @@
+"""Who may call the server (`assistant ui`), checked before any route runs.
+
+The REST API (/v1 and its /openapi.json) asks for `Authorization: Bearer <key>` (the `api.key`
+setting, or the UI password when no key is set) or the UI's sign-in cookie, whenever either is
+configured; without them it answers 401 in the OpenAI error shape and never runs the route.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from assistant.settings import Settings
+
+API_PATHS = ("/v1/", "/openapi.json")
+
+
+def is_api(path: str) -> bool:
+    return path.startswith(API_PATHS[0]) or path == API_PATHS[0].rstrip("/") or path == API_PATHS[1]
+
+
+def api_keys(settings: Settings) -> list[str]:
+    """The bearer keys the REST API accepts: api.key, else the UI password, else none (open)."""
+    if settings.api.key is not None and settings.api.key.get_secret_value():
+        return [settings.api.key.get_secret_value()]
+    if settings.ui.username and settings.ui.password:
+        return [settings.ui.password.get_secret_value()]
+    return []
+
+
+def openai_error(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}},
+                        status_code=status)
+
+
+class SignInRequired:
+    """ASGI middleware: refuses API requests without the key or the UI sign-in.
+
+    `signed_in(scope)` says whether the request carries a valid UI sign-in cookie (the Gradio
+    app's own sessions); it is given once the Gradio app is mounted."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, signed_in):
+        self.app = app
+        self.keys = [key.encode() for key in api_keys(settings)]
+        self.signed_in = signed_in
+
+    def bearer_ok(self, scope: Scope) -> bool:
+        headers = dict(scope.get("headers") or [])
+        scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        return scheme.lower() == "bearer" and any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.keys and is_api(scope["path"]):
+            if not (self.bearer_ok(scope) or self.signed_in(scope)):
+                response = openai_error(
+                    401, "Missing or wrong API key: send `Authorization: Bearer <key>` (the api.key setting, "
+                    "ASSISTANT_API__KEY) or sign in to the UI first.", "invalid_api_key")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def gradio_sign_in(gradio_app) -> callable:
+    """Whether a request carries a sign-in cookie of the mounted Gradio app (its /login sets one)."""
+    from starlette.requests import HTTPConnection
+
+    def signed_in(scope: Scope) -> bool:
+        cookies = HTTPConnection(scope).cookies
+        token = cookies.get(f"access-token-{gradio_app.cookie_id}") or cookies.get(
+            f"access-token-unsecure-{gradio_app.cookie_id}")
+        return token is not None and token in gradio_app.tokens
+
+    return signed_in
