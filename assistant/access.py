@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hmac
 
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.settings import Settings
 
@@ -73,3 +73,64 @@ def gradio_sign_in(gradio_app) -> callable:
         return token is not None and token in gradio_app.tokens
 
     return signed_in
+
+
+UPLOAD_PATH = "/gradio_api/upload"
+UPLOAD_FILES = 20  # files of the largest allowed size one upload request may carry (the page sends them together)
+
+
+def too_large(path: str, limit: int):
+    message = f"The request body is larger than the server accepts ({limit / 1_000_000:g} MB)."
+    if is_api(path):
+        return openai_error(413, message, "request_too_large")
+    return PlainTextResponse(message + "\n", status_code=413)
+
+
+class BodySizeLimit:
+    """ASGI middleware: a request body over the limit is answered with 413 before the route has read it.
+
+    A declared Content-Length over the limit is refused at once. A body sent without one (chunked) is
+    counted as it arrives; past the limit the client gets the 413 and the route sees the client gone.
+    Uploads (Gradio's upload route, which streams files to disk and checks each file against
+    ui.max_upload_mb itself) may carry several files of that size; every other body is small JSON or
+    form data, held in memory whole, so `max_bytes` (ui.max_request_mb) bounds it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int):
+        self.app = app
+        self.max_bytes, self.max_upload_bytes = max_bytes, max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        limit = self.max_upload_bytes if path.rstrip("/").endswith(UPLOAD_PATH) else self.max_bytes
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await too_large(path, limit)(scope, receive, send)
+            return
+
+        received, refused, started = 0, False, False
+
+        async def counted() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    if not started:
+                        await too_large(path, limit)(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def sent(message: Message) -> None:
+            nonlocal started
+            if refused:  # the 413 has gone out; whatever the route answers after it is dropped
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, counted, sent)

@@ -69,6 +69,9 @@ def create_app(bot: Assistant, **overrides) -> FastAPI:
     blocks.has_launched = True
     gradio_app = next(route.app for route in app.routes if isinstance(route, Mount) and route.path == "")
     app.add_middleware(access.SignInRequired, settings=bot.settings, signed_in=access.gradio_sign_in(gradio_app))
+    ui = bot.settings.ui
+    app.add_middleware(access.BodySizeLimit, max_bytes=int(ui.max_request_mb * 1_000_000),
+                       max_upload_bytes=int((access.UPLOAD_FILES * ui.max_upload_mb + ui.max_request_mb) * 1_000_000))
     return app
 
 
@@ -92,9 +95,11 @@ def serve(bot: Assistant | None = None, settings: Settings | None = None, block:
     # Gradio keeps a temporary copy of each upload; keep those under the data folder too
     # (they are deleted once the file is stored in uploads/).
     os.environ["GRADIO_TEMP_DIR"] = str(bot.settings.data_dir / "tmp")
-    try:  # load the model and the index now, so the first question is answered at full speed
-        bot.retriever.snapshot()
-        bot.embedder.embed_query("warm up")
+    # Load the model and open the index (state, BM25, Chroma) now: the first question is then answered at
+    # full speed, and requests arriving together do not race to open the Chroma client (chromadb's
+    # client registry is not thread-safe: the losers failed with KeyError).
+    try:
+        bot.retriever.search("warm up", top_k=1)
     except IndexNotReady:
         pass
     app = create_app(bot, **overrides)

@@ -6,6 +6,7 @@ a JSON error in the OpenAI shape for each bad request."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import openai
@@ -225,3 +226,56 @@ def test_with_the_ui_sign_in_the_v1_routes_take_the_sign_in_or_the_password(proj
         assert signed_in.get("/v1/models").json()["data"][0]["id"] == "policy-assistant"
         by_key = openai.OpenAI(base_url=f"{url}/v1", api_key="s3cret", max_retries=0)
         assert [m.id for m in by_key.models.list()] == ["policy-assistant"]
+
+
+def test_an_oversized_body_is_refused_with_413_on_gradio_and_v1_routes(server, tmp_path):
+    """Issue 16 item 6: ui.max_request_mb (4 MB by default) on every route, whether the body's size is
+    declared (Content-Length) or not (chunked); uploads keep their own per-file limit (ui.max_upload_mb)."""
+    url, log = server
+    question = "Who is responsible? " + "x" * 4_200_000
+    routes = {
+        "/gradio_api/call/ask": {"data": [question]},
+        "/gradio_api/queue/join": {"data": [question, None], "fn_index": 0, "session_hash": "s", "trigger_id": None},
+        "/v1/ask": {"question": question},
+        "/v1/chat/completions": {"model": "policy-assistant", "messages": [{"role": "user", "content": question}]},
+    }
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    for path, body in routes.items():
+        payload = json.dumps(body).encode()
+
+        def chunked(payload=payload):  # no Content-Length: the size shows only as the body arrives
+            for start in range(0, len(payload), 65536):
+                yield payload[start : start + 65536]
+
+        for content in (payload, chunked()):
+            response = httpx.post(f"{url}{path}", content=content, headers=headers, timeout=60)
+            assert response.status_code == 413, (path, response.status_code, response.text[:200])
+            if path.startswith("/v1"):
+                assert response.json()["error"]["code"] == "request_too_large"
+            else:
+                assert response.text.startswith("The request body is larger than the server accepts (4 MB)")
+    # The same routes take a body under the limit, so the refusals were the limit's doing.
+    assert httpx.post(f"{url}/gradio_api/call/ask", json={"data": ["Who is responsible?"]}).status_code == 200
+    answered = httpx.post(f"{url}/v1/ask", json={"question": "Who is responsible?"}, headers=headers, timeout=120)
+    assert answered.status_code == 200, answered.text + log.read_text()
+    # An upload over 4 MB but under ui.max_upload_mb (50) still goes in.
+    document = tmp_path / "long-report.txt"
+    document.write_text("The township health centre runs the clinic. " * 110_000, encoding="utf-8")  # 5 MB
+    uploaded = httpx.post(f"{url}/gradio_api/upload", files=[("files", ("long-report.txt", document.read_bytes()))],
+                          timeout=120)
+    assert uploaded.status_code == 200, uploaded.text[:200]
+    assert "Traceback" not in log.read_text()
+
+
+def test_questions_arriving_together_at_a_fresh_server_are_all_answered(project, tmp_path):
+    """Through /v1 and the page's own API at once: the first questions used to race to open the Chroma
+    client, and all but one failed with a KeyError from chromadb (500)."""
+    questions = [FIRST, "Who is responsible?", FOLLOW_UP, "What is recommended?"]
+    with server_process(project, tmp_path / "server.log") as url, ThreadPoolExecutor(len(questions) + 1) as pool:
+        def ask(question: str) -> int:
+            return httpx.post(f"{url}/v1/ask", json={"question": question}, timeout=120).status_code
+
+        page = pool.submit(httpx.post, f"{url}/gradio_api/call/ask", json={"data": [FIRST]}, timeout=120)
+        assert list(pool.map(ask, questions)) == [200] * len(questions)
+        assert page.result().status_code == 200
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
