@@ -93,7 +93,11 @@ class BodySizeLimit:
     counted as it arrives; past the limit the client gets the 413 and the route sees the client gone.
     Uploads (Gradio's upload route, which streams files to disk and checks each file against
     ui.max_upload_mb itself) may carry several files of that size; every other body is small JSON or
-    form data, held in memory whole, so `max_bytes` (ui.max_request_mb) bounds it."""
+    form data, held in memory whole, so `max_bytes` (ui.max_request_mb) bounds it.
+
+    Not Starlette's RequestBodyLimitMiddleware: it fails the route's own read of the body, so each app
+    behind it (FastAPI's /v1, the mounted Gradio app) renders the 413 its own way, and /v1 owes its
+    clients the OpenAI error shape. Here the 413 is answered before the route runs or as it reads."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int):
         self.app = app
