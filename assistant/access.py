@@ -1,8 +1,12 @@
-"""Who may call the server (`assistant ui`), checked before any route runs.
+"""Who may call the server (`assistant ui`), and how large a request may be, checked before any route runs.
 
 The REST API (/v1 and its /openapi.json) asks for `Authorization: Bearer <key>` (the `api.key`
 setting, or the UI password when no key is set) or the UI's sign-in cookie, whenever either is
 configured; without them it answers 401 in the OpenAI error shape and never runs the route.
+With `ui.username`/`ui.password` set, every other route asks for the sign-in too, except the
+sign-in page itself and what it loads (its scripts, style sheets and icons): Gradio guards only
+some of its routes, and answered others (cancel, reset, heartbeat, app_id, startup-events, its
+own /openapi.json, ...) to anyone.
 """
 
 from __future__ import annotations
@@ -11,10 +15,24 @@ import hmac
 
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from assistant.settings import Settings
 
 API_PATHS = ("/v1/", "/openapi.json")
+# What the sign-in page needs before anyone has signed in (what chromium fetches to show it): the page,
+# the sign-in form's target, and Gradio's scripts, style sheets and icon (the same for every app).
+SIGN_IN_PAGE = {("GET", "/"), ("POST", "/login"), ("POST", "/login/")}
+SIGN_IN_ASSETS = ("/assets/", "/static/")
+SIGN_IN_FILES = {"/theme.css", "/favicon.ico"}
+
+
+def is_sign_in_page(method: str, path: str) -> bool:
+    if method == "HEAD":
+        method = "GET"
+    if (method, path) in SIGN_IN_PAGE:
+        return True
+    return method == "GET" and (path in SIGN_IN_FILES or path.startswith(SIGN_IN_ASSETS))
 
 
 def is_api(path: str) -> bool:
@@ -36,7 +54,8 @@ def openai_error(status: int, message: str, code: str) -> JSONResponse:
 
 
 class SignInRequired:
-    """ASGI middleware: refuses API requests without the key or the UI sign-in.
+    """ASGI middleware: refuses API requests without the key or the UI sign-in, and, when the UI has a
+    sign-in, every other request but the sign-in page's without it.
 
     `signed_in(scope)` says whether the request carries a valid UI sign-in cookie (the Gradio
     app's own sessions); it is given once the Gradio app is mounted."""
@@ -44,6 +63,7 @@ class SignInRequired:
     def __init__(self, app: ASGIApp, settings: Settings, signed_in):
         self.app = app
         self.keys = [key.encode() for key in api_keys(settings)]
+        self.ui_sign_in = bool(settings.ui.username and settings.ui.password)
         self.signed_in = signed_in
 
     def bearer_ok(self, scope: Scope) -> bool:
@@ -52,12 +72,24 @@ class SignInRequired:
         return scheme.lower() == "bearer" and any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.keys and is_api(scope["path"]):
-            if not (self.bearer_ok(scope) or self.signed_in(scope)):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if is_api(path):
+            if self.keys and not (self.bearer_ok(scope) or self.signed_in(scope)):
                 response = openai_error(
                     401, "Missing or wrong API key: send `Authorization: Bearer <key>` (the api.key setting, "
                     "ASSISTANT_API__KEY) or sign in to the UI first.", "invalid_api_key")
                 await response(scope, receive, send)
+                return
+        elif self.ui_sign_in and not self.signed_in(scope):
+            if scope["type"] == "websocket":
+                await WebSocketClose(code=1008)(scope, receive, send)  # policy violation: not signed in
+                return
+            if not is_sign_in_page(scope["method"], path):
+                await JSONResponse({"detail": "Not authenticated: sign in first."}, status_code=401)(
+                    scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

@@ -76,10 +76,10 @@ def create_app(bot: Assistant, **overrides) -> FastAPI:
 
 
 class Server:
-    """A running server; `close()` stops it."""
+    """A running server (`app` is what it serves); `close()` stops it."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread | None):
-        self.server, self.thread = server, thread
+    def __init__(self, app: FastAPI, server: uvicorn.Server, thread: threading.Thread | None):
+        self.app, self.server, self.thread = app, server, thread
 
     def close(self) -> None:
         self.server.should_exit = True
@@ -109,11 +109,11 @@ def serve(bot: Assistant | None = None, settings: Settings | None = None, block:
     server = uvicorn.Server(config)
     if block:
         server.run()
-        return Server(server, None)
+        return Server(app, server, None)
     thread = threading.Thread(target=server.run, name="assistant-server", daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
             raise RuntimeError(f"the server did not start on {options['server_name']}:{options['server_port']}")
         threading.Event().wait(0.05)
-    return Server(server, thread)
+    return Server(app, server, thread)

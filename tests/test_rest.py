@@ -219,13 +219,23 @@ def test_a_bad_ask_request_gets_a_4xx_json_error(server):
 
 
 def test_with_the_ui_sign_in_the_v1_routes_take_the_sign_in_or_the_password(project, tmp_path):
-    with server_process(project, tmp_path / "server.log", UI__USERNAME="analyst", UI__PASSWORD="s3cret") as url:
+    """Also: with a language model configured, its model is listed, and when it is down the reply is a
+    503 naming it (here nothing listens on port 9), never a traceback."""
+    log = tmp_path / "server.log"
+    with server_process(project, log, UI__USERNAME="analyst", UI__PASSWORD="s3cret",
+                        LLM__BASE_URL="http://127.0.0.1:9/v1", LLM__MODEL="local-model") as url:
         assert httpx.get(f"{url}/v1/models").status_code == 401
         signed_in = httpx.Client(base_url=url, timeout=60)
         assert signed_in.post("/login", data={"username": "analyst", "password": "s3cret"}).status_code == 200
-        assert signed_in.get("/v1/models").json()["data"][0]["id"] == "policy-assistant"
-        by_key = openai.OpenAI(base_url=f"{url}/v1", api_key="s3cret", max_retries=0)
-        assert [m.id for m in by_key.models.list()] == ["policy-assistant"]
+        assert [m["id"] for m in signed_in.get("/v1/models").json()["data"]] == ["policy-assistant",
+                                                                                 "policy-assistant-llm"]
+        by_key = openai.OpenAI(base_url=f"{url}/v1", api_key="s3cret", max_retries=0, timeout=120)
+        assert [m.id for m in by_key.models.list()] == ["policy-assistant", "policy-assistant-llm"]
+        with pytest.raises(openai.APIStatusError) as refused:
+            by_key.chat.completions.create(model="policy-assistant-llm", messages=[{"role": "user", "content": FIRST}])
+        assert refused.value.status_code == 503
+        assert "local-model at http://127.0.0.1:9/v1" in refused.value.body["message"]
+    assert "Traceback" not in log.read_text() and "s3cret" not in log.read_text()
 
 
 def test_an_oversized_body_is_refused_with_413_on_gradio_and_v1_routes(server, tmp_path):

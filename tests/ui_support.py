@@ -50,16 +50,23 @@ def free_port() -> int:
 @contextlib.contextmanager
 def served(bot, **overrides):
     """The UI of `bot` on 127.0.0.1 and a free port, in this process; stopped on exit. Yields the URL."""
+    with served_app(bot, **overrides) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def served_app(bot, **overrides):
+    """As `served`, yielding (URL, the running `assistant.server.Server`, whose `.app` is the ASGI app)."""
     from assistant.server import serve
 
     port = free_port()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRADIO_TEMP_DIR", str(bot.settings.data_dir / "tmp"))  # serve() sets it; undo after
-        app = serve(bot, block=False, server_name="127.0.0.1", server_port=port, **overrides)
+        server = serve(bot, block=False, server_name="127.0.0.1", server_port=port, **overrides)
         try:
-            yield f"http://127.0.0.1:{port}/"
+            yield f"http://127.0.0.1:{port}/", server
         finally:
-            app.close()
+            server.close()
 
 
 def chromium():
