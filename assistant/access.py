@@ -12,6 +12,7 @@ own /openapi.json, ...) to anyone.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -94,7 +95,7 @@ class SignInRequired:
         await self.app(scope, receive, send)
 
 
-def gradio_sign_in(gradio_app) -> callable:
+def gradio_sign_in(gradio_app) -> Callable[[Scope], bool]:
     """Whether a request carries a sign-in cookie of the mounted Gradio app (its /login sets one)."""
     from starlette.requests import HTTPConnection
 
@@ -140,7 +141,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        limit = self.max_upload_bytes if path.rstrip("/").endswith(UPLOAD_PATH) else self.max_bytes
+        limit = self.max_upload_bytes if path.rstrip("/") == UPLOAD_PATH else self.max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await too_large(path, limit)(scope, receive, send)

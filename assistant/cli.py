@@ -139,7 +139,8 @@ def cmd_ui(args) -> int:
     overrides = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
     settings = load_settings(**({"ui": overrides} if overrides else {}))
     ui = settings.ui
-    print(f"Serving the policy assistant on http://{ui.host}:{ui.port} (Ctrl+C stops it)", flush=True)
+    print(f"Serving the policy assistant on http://{ui.host}:{ui.port}, its OpenAI-compatible API on "
+          f"http://{ui.host}:{ui.port}/v1 (Ctrl+C stops it)", flush=True)
     from assistant.server import serve
 
     serve(Assistant(settings))
