@@ -65,6 +65,19 @@ class UploadRules(BaseModel):
     max_mb: float  # per file
 
 
+class FoundPassage(BaseModel):
+    """A passage retrieval found for a query, best first; `text` is `document_text(doc_id)[start:end]`."""
+
+    id: str  # the passage's (chunk's) id in the index
+    doc_id: str
+    title: str
+    section: str = ""
+    text: str
+    start: int
+    end: int
+    score: float  # fused retrieval score
+
+
 class CitationContext(BaseModel):
     """A cited passage with the text around it, for showing the passage in place."""
 
@@ -254,6 +267,18 @@ class Assistant:
         """Append a rating (and optional comment) of `answer` to feedback.jsonl in the data folder;
         pass the id of an earlier record to amend it."""
         return self.feedback.add(answer, liked, comment, self.settings.fingerprint(), feedback_id)
+
+    def search_passages(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[FoundPassage]:
+        """The `k` passages (default retrieval.top_k) retrieval finds for `query`, best first, without
+        composing an answer: for tools that read the passages themselves."""
+        text, _ = clean_question(query, self.settings.answering.max_question_chars)
+        if k is not None and not 1 <= k <= 100:
+            raise InvalidRequest(f"k must be between 1 and 100, not {k}")
+        return [
+            FoundPassage(id=h.chunk.id, doc_id=h.chunk.doc_id, title=h.chunk.title, section=h.chunk.section,
+                         text=h.chunk.text, start=h.chunk.start, end=h.chunk.end, score=round(h.score, 6))
+            for h in self.retriever.search(text, top_k=k, filters=filters)
+        ]
 
     def conversation(self, filters: Filters | None = None) -> Conversation:
         condense = None

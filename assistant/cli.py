@@ -1,4 +1,4 @@
-"""`assistant` on the command line: ingest, ask, chat, docs, analyze, ui. No logic of its own."""
+"""`assistant` on the command line: ingest, ask, chat, docs, analyze, ui, mcp. No logic of its own."""
 
 from __future__ import annotations
 
@@ -139,10 +139,19 @@ def cmd_ui(args) -> int:
     overrides = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
     settings = load_settings(**({"ui": overrides} if overrides else {}))
     ui = settings.ui
-    print(f"Serving the policy assistant on http://{ui.host}:{ui.port} (Ctrl+C stops it)", flush=True)
+    print(f"Serving the policy assistant on http://{ui.host}:{ui.port}, its OpenAI-compatible API on "
+          f"http://{ui.host}:{ui.port}/v1 (Ctrl+C stops it)", flush=True)
     from assistant.server import serve
 
     serve(Assistant(settings))
+    return 0
+
+
+def cmd_mcp(args) -> int:
+    """Serve the MCP tools over stdin/stdout until the client disconnects."""
+    from assistant.mcp_server import run
+
+    run(_assistant(args))
     return 0
 
 
@@ -191,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default from settings: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default from settings: 7860)")
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("mcp", help="serve the assistant as MCP tools over stdio (for MCP clients)")
+    p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser("demo", help="answer an example question")
     p.set_defaults(func=cmd_demo)

@@ -135,6 +135,14 @@ class UISettings(BaseModel):
     max_upload_mb: float = Field(50.0, gt=0)
     concurrency_limit: int = Field(4, ge=1)
     max_queue: int = Field(64, ge=1)
+    # Every request body but an upload's (which max_upload_mb bounds) is refused above this with 413.
+    max_request_mb: float = Field(4.0, gt=0)
+
+
+class APISettings(BaseModel):
+    # The key the OpenAI-compatible REST routes (/v1) ask for as `Authorization: Bearer <key>`.
+    # Unset: the UI password serves as the key when one is set, else /v1 is open like the UI.
+    key: SecretStr | None = None
 
 
 class Settings(BaseSettings):
@@ -157,6 +165,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     chroma: ChromaSettings = ChromaSettings()
     ui: UISettings = UISettings()
+    api: APISettings = APISettings()
 
     @classmethod
     def settings_customise_sources(
@@ -210,7 +219,7 @@ class Settings(BaseSettings):
 
     def fingerprint(self) -> str:
         """Identifies the settings an answer was produced under (for feedback and reports)."""
-        data = self.model_dump(mode="json", exclude={"root": True, "llm": {"api_key"}, "ui": {"password"}})
+        data = self.model_dump(mode="json", exclude={"root": True, "llm": {"api_key"}, "ui": {"password"}, "api": True})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -218,8 +227,8 @@ class SettingsError(AssistantError, ValueError):
     """Configuration that cannot be used; the message names field and value."""
 
 
-SECRET_FIELDS = ("api_key", "password")
-_SECRET_SECTIONS = ("llm", "ui")  # the sections holding them
+SECRET_FIELDS = ("api_key", "password", "key")
+_SECRET_SECTIONS = ("llm", "ui", "api")  # the sections holding them
 
 
 def _shown(loc: tuple, value):
