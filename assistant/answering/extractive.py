@@ -142,7 +142,9 @@ class ExtractiveAnswerer:
             group = [unit]
             if lists:
                 family = sorted(siblings.get((unit.doc_id, unit.passage_start), []), key=lambda u: u.start)
-                runs = _enumerations([u for u in family if unit.start <= u.start and u.end <= unit.end])
+                inside = family if unit.kind == "item" else [
+                    u for u in family if unit.start <= u.start <= u.end <= unit.end]
+                runs = _enumerations(inside)
                 if unit.kind == "item":
                     group = next((run for run in runs if unit in run), group)
                 elif runs and len(best_run := max(runs, key=lambda run: max(score_of[u] for u in run))) >= 2:
