@@ -38,6 +38,9 @@ _LEADS = {
     "cause": "the reasons given include",
     "countermeasure": "the recommendations include",
 }
+_LIST_MARK = re.compile(r"^(?:[-*•]\s+)+")
+
+
 def _enumerations(items: list[Unit]) -> list[list[Unit]]:
     """Items (in document order) grouped into runs that stand close together: one run is one
     enumeration, so a sentence listing causes and then measures gives two."""
@@ -337,7 +340,8 @@ class ExtractiveAnswerer:
                 source = ""
                 if len(doc_ids) > 1 and not several_sections:
                     source = f" ({book.documents[bullet.unit.doc_id].title})"
-                rows.append(f"- {bullet.label}{quoted(bullet.unit.text)}{source} [{number}]")
+                body = _LIST_MARK.sub("", quoted(bullet.unit.text))  # the document's own bullet, not a second one
+                rows.append(f"- {bullet.label}{body}{source} [{number}]")
             if not rows:
                 continue
             if lines:
