@@ -219,9 +219,9 @@ def enumerated_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     a trigger ("such as", "including", a colon) or the clauses of a semicolon list. Nothing
     when the pieces would be fragments (fewer than two words, or a dangling connective)."""
     sentence = text[start:end]
-    # The first trigger that opens a list of complete points: a later one may sit inside an item
-    # ("four changes: (1) include remote consultations ...; (2) ...").
-    for trigger in cues().list_triggers.finditer(sentence):
+    # The innermost trigger that opens a list of complete points ("findings are as follows: ... has
+    # problems, such as A, B and C" lists A, B and C), else an earlier one.
+    for trigger in reversed(list(cues().list_triggers.finditer(sentence))):
         stop = re.search(r",?\s+\b(?:so as to|so that|in order to|to ensure)\b", sentence[trigger.end():])
         list_end = start + trigger.end() + stop.start() if stop else end
         # Items separated by semicolons may hold commas of their own.
