@@ -26,8 +26,10 @@ from assistant.documents import Document
 from assistant.documents.structure import Span, heading_level, split_sentences
 
 LABEL_WORDS = r"[A-Za-z][A-Za-z ]{1,30}?"
-_LABEL_PREFIX = re.compile(rf"^({LABEL_WORDS})\s*(?::|：|—|–|-\s|\.\s)\s*")
-_LABEL_ALONE = re.compile(rf"^#*\s*({LABEL_WORDS})\s*[:：.]?$")
+# A label ends at its punctuation, or is set off by Markdown emphasis ("**Results** Use was ...").
+_LABEL_PREFIX = re.compile(
+    rf"^(?:({LABEL_WORDS})\s*(?::|：|—|–|-\s|\.\s)|(?:\*\*|__)({LABEL_WORDS})\s*[:：.]?(?:\*\*|__)\s*[:：.]?)\s*")
+_LABEL_ALONE = re.compile(rf"^#*\s*(?:\*\*|__)?({LABEL_WORDS})\s*[:：.]?(?:\*\*|__)?\s*[:：.]?$")
 _SUPERSCRIPTED_NAME = re.compile(r"[A-Za-z][0-9*†‡§]+(?:,[0-9]+)*(?=[,;\s]|$)")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NAME_PARTICLES = frozenset({"and", "de", "van", "von", "der", "et", "al", "da", "le", "la"})
@@ -130,8 +132,8 @@ def label_of(word: str) -> str | None:
 def _split_label(text: str) -> tuple[str | None, int]:
     """A leading section label ('Results:', 'METHODS —') and how many characters it takes."""
     match = _LABEL_PREFIX.match(text)
-    if match and label_of(match.group(1)):
-        return label_of(match.group(1)), match.end()
+    if match and label_of(match.group(1) or match.group(2)):
+        return label_of(match.group(1) or match.group(2)), match.end()
     return None, 0
 
 
