@@ -138,10 +138,11 @@ def test_gate_passes_on_the_real_configuration(seed_index, tmp_path, capsys):
     out = capsys.readouterr()
     assert status == 0, out.err
     assert "gate: no regressions" in out.out
-    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    folder = tmp_path / "report" / "seeds"  # one report folder per suite; set paths make the seeds suite
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert report["gate"]["passed"] is True
-    assert (tmp_path / "report" / "report.md").read_text(encoding="utf-8").startswith("# Eval report")
-    assert (tmp_path / "report" / "intents.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (folder / "report.md").read_text(encoding="utf-8").startswith("# Eval report")
+    assert (folder / "intents.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_gate_fails_and_names_the_losses_when_retrieval_is_crippled(seed_index, tmp_path, capsys):

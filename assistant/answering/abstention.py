@@ -144,7 +144,8 @@ def _value_missing(evidence: Evidence) -> str | None:
     query = evidence.query
     answer_type = next(t for t in cues().answer_types if t.name == query.answer_type)
     question_names = {n for n in query.names}
-    units = [s for s in evidence.units if s.unit.layer != "design" or query.asks_method]
+    # Design statements count here: they hold a study's setting and sample ("its 11 township centres").
+    units = list(evidence.units)
     # A question naming a place or body asks about it: the value must come from its documents.
     named = named_documents(query, evidence.doc_order(), evidence.documents)
     if named:
