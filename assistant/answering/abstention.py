@@ -167,8 +167,12 @@ def _value_missing(evidence: Evidence) -> str | None:
     if query.answer_type == "organisation" and evidence.responsibilities:
         if not named or any(r.doc_id in named for r in evidence.responsibilities):
             return None
+    # The words asking for the value ("how much has ... grown") are no topic the value must stand beside.
+    asking = answer_type.asks.search(query.text)
+    asked = stems(asking.group(0)) if asking else set()
     for scored in units:
         topic = within_document(query.topic or query.terms, evidence.documents[scored.unit.doc_id])
+        topic = tuple(t for t in topic if t not in asked)
         if topic and not term_overlap(topic, stems(scored.unit.text)):
             continue
         values = [m.group(0).lower() for m in answer_type.looks.finditer(scored.unit.text)]

@@ -315,6 +315,12 @@ class ExtractiveAnswerer:
         named = named_documents(evidence.query, evidence.doc_order(), evidence.documents)
         if named:
             pool = [s for s in pool if s.unit.doc_id in named] or pool
+        answer_type = next((t for t in cues().answer_types if t.name == query.answer_type), None)
+        if answer_type is not None and pool:
+            # "How much / how many / by when": the statements holding such a value answer it, and
+            # among the best few of them, one that gives none is no answer.
+            typed = [s for s in pool[:8] if answer_type.looks.search(s.unit.text)]
+            pool = typed or pool
         units = self._select(pool, WORD_BUDGET // 2 + 20, margin=FACT_MARGIN, limit=3, lists=False)
         if not units:
             return []
