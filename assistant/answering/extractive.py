@@ -305,7 +305,7 @@ class ExtractiveAnswerer:
                 picked.append(unit)
                 words += unit.words
         if not picked:
-            picked = self._select(pool, WORD_BUDGET, limit=3)
+            picked = self._select(pool, WORD_BUDGET, limit=3, lists=False)  # a document in brief: whole sentences
         picked.sort(key=lambda u: u.start)
         return [(f"{document.title} in brief:", [Bullet(u) for u in picked])]
 
