@@ -22,7 +22,7 @@ from assistant.answering.terms import stems
 from assistant.answering.verify import verify
 from assistant.conversation import Conversation
 from assistant.documents import FileError, library, load_document
-from assistant.documents.readers import SUPPORTED, UnreadableDocument
+from assistant.documents.readers import SUPPORTED, ReadLimits, UnreadableDocument
 from assistant.errors import AssistantError, InvalidRequest
 from assistant.examples import ExampleQuestion, example_questions
 from assistant.feedback import FEEDBACK_FILE, FeedbackRecord, FeedbackStore
@@ -156,13 +156,14 @@ class Assistant:
         if len(names) != len(paths):
             raise ValueError(f"{len(paths)} files but {len(names)} names")
         max_bytes = int(self.settings.ui.max_upload_mb * 1_000_000)
+        limits = ReadLimits.of(self.settings.corpus)
         rejected: list[FileError] = []
         with self._ingest_lock:
             for path, name in zip(paths, names, strict=True):
                 shown = name.replace("\\", "/").rsplit("/", 1)[-1] or name
                 try:
                     safe = library.check_upload(path, name, max_bytes)
-                    load_document(path, f"{library.UPLOADS}/{safe}", None, max_bytes)  # readable at all?
+                    load_document(path, f"{library.UPLOADS}/{safe}", None, max_bytes, limits)  # readable at all?
                     library.store_upload(self.settings, path, safe)
                 except UnreadableDocument as exc:
                     rejected.append(FileError(source=shown, reason=str(exc)))

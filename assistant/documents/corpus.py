@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from assistant.documents.catalog import CatalogEntry, derive_entry, load_catalog
 from assistant.documents.cleaning import CLEANER_VERSION, clean_text
 from assistant.documents.library import load_exclusions, upload_files
-from assistant.documents.readers import UnreadableDocument, read_document
+from assistant.documents.readers import ReadLimits, UnreadableDocument, read_document
 from assistant.settings import Settings
 
 
@@ -42,9 +42,11 @@ def content_hash(raw: bytes, entry: CatalogEntry) -> str:
     return digest.hexdigest()
 
 
-def load_document(path: Path, relative: str, entry: CatalogEntry | None, max_bytes: int) -> Document:
+def load_document(
+    path: Path, relative: str, entry: CatalogEntry | None, max_bytes: int, limits: ReadLimits | None = None
+) -> Document:
     """Read and clean one file; raises UnreadableDocument with the reason."""
-    raw_text = read_document(path, max_bytes)
+    raw_text = read_document(path, max_bytes, limits)
     text = clean_text(raw_text)
     if not text:
         raise UnreadableDocument("has no text left after cleaning")
@@ -82,12 +84,13 @@ def scan_corpus(settings: Settings) -> tuple[list[Document], list[FileError]]:
     """Every readable document in the corpus folder and the uploads, and a reason for each file skipped."""
     catalog = load_catalog(settings.corpus_dir / settings.corpus.catalog)
     max_bytes = int(settings.corpus.max_file_mb * 1_000_000)
+    limits = ReadLimits.of(settings.corpus)
     documents: list[Document] = []
     errors: list[FileError] = []
     seen: dict[str, str] = {}
     for path, relative in corpus_files(settings):
         try:
-            document = load_document(path, relative, catalog.get(relative), max_bytes)
+            document = load_document(path, relative, catalog.get(relative), max_bytes, limits)
         except UnreadableDocument as exc:
             errors.append(FileError(source=relative, reason=str(exc)))
             continue
