@@ -21,7 +21,8 @@ from assistant.answering.query import Query, read_query
 from assistant.answering.terms import stems
 from assistant.answering.verify import verify
 from assistant.conversation import Conversation
-from assistant.documents import FileError, library, load_document
+from assistant.documents import FileError, library
+from assistant.documents.corpus import add_upload
 from assistant.documents.readers import SUPPORTED, ReadLimits, UnreadableDocument
 from assistant.errors import AssistantError, InvalidRequest
 from assistant.examples import ExampleQuestion, example_questions
@@ -162,9 +163,7 @@ class Assistant:
             for path, name in zip(paths, names, strict=True):
                 shown = name.replace("\\", "/").rsplit("/", 1)[-1] or name
                 try:
-                    safe = library.check_upload(path, name, max_bytes)
-                    load_document(path, f"{library.UPLOADS}/{safe}", None, max_bytes, limits)  # readable at all?
-                    library.store_upload(self.settings, path, safe)
+                    add_upload(self.settings, path, name, max_bytes, limits)
                 except UnreadableDocument as exc:
                     rejected.append(FileError(source=shown, reason=str(exc)))
             report = self.ingest(progress=progress)

@@ -66,11 +66,7 @@ def load_catalog(path: Path) -> dict[str, CatalogEntry]:
     return {entry.file: entry for entry in entries}
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "document"
-
-
-def derive_entry(relative: str, text: str) -> CatalogEntry:
+def derive_entry(relative: str, text: str, doc_id: str) -> CatalogEntry:
     """Metadata for a file the catalog does not list."""
     stem = Path(relative).stem
     first_line = next((line.strip("# ").strip() for line in text.splitlines() if line.strip()), "")
@@ -78,7 +74,7 @@ def derive_entry(relative: str, text: str) -> CatalogEntry:
     title = first_line if looks_like_title else stem.replace("-", " ").replace("_", " ").strip()
     year = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", stem)
     return CatalogEntry(
-        id=slugify(str(Path(relative).with_suffix(""))),
+        id=doc_id,
         file=relative,
         title=title or stem,
         year=int(year.group(0)) if year else None,

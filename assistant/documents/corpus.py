@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from assistant.documents.catalog import CatalogEntry, derive_entry, load_catalog
 from assistant.documents.cleaning import CLEANER_VERSION, clean_text
-from assistant.documents.library import load_exclusions, upload_files
+from assistant.documents.ids import assign_ids, base_id, new_id
+from assistant.documents.library import (
+    UPLOADS,
+    UploadDetails,
+    check_upload,
+    is_upload,
+    load_details,
+    load_exclusions,
+    store_upload,
+    upload_files,
+    upload_name,
+)
 from assistant.documents.readers import ReadLimits, UnreadableDocument, read_document
 from assistant.settings import Settings
 
@@ -42,15 +54,31 @@ def content_hash(raw: bytes, entry: CatalogEntry) -> str:
     return digest.hexdigest()
 
 
+def described(entry: CatalogEntry, details: UploadDetails | None) -> CatalogEntry:
+    """`entry` with an upload's recorded id and the details set for it."""
+    if details is None:
+        return entry
+    fields = {"title": details.title, "kind": details.kind, "region": details.region, "year": details.year}
+    return entry.model_copy(update={"id": details.id, **{k: v for k, v in fields.items() if v is not None}})
+
+
 def load_document(
-    path: Path, relative: str, entry: CatalogEntry | None, max_bytes: int, limits: ReadLimits | None = None
+    path: Path,
+    relative: str,
+    entry: CatalogEntry | None,
+    max_bytes: int,
+    limits: ReadLimits | None = None,
+    doc_id: str | None = None,
+    details: UploadDetails | None = None,
 ) -> Document:
-    """Read and clean one file; raises UnreadableDocument with the reason."""
+    """Read and clean one file; raises UnreadableDocument with the reason. `entry` is its catalog
+    entry; without one, its metadata is derived from the file, under `doc_id` (default: the
+    plain id of its name) and with an upload's `details` over it."""
     raw_text = read_document(path, max_bytes, limits)
     text = clean_text(raw_text)
     if not text:
         raise UnreadableDocument("has no text left after cleaning")
-    entry = entry or derive_entry(relative, text)
+    entry = entry or described(derive_entry(relative, text, doc_id or base_id(relative)), details)
     return Document(
         doc_id=entry.id,
         title=entry.title,
@@ -80,24 +108,75 @@ def corpus_files(settings: Settings) -> list[tuple[Path, str]]:
     return files + upload_files(settings)
 
 
+@dataclass
+class Library:
+    """The candidate files with their ids and what describes them, before any is read."""
+
+    files: list[tuple[Path, str]]  # (path, source)
+    ids: dict[str, str]  # source -> document id
+    catalog: dict[str, CatalogEntry]  # source -> catalog entry
+    details: dict[str, UploadDetails]  # source -> an upload's details
+    errors: list[FileError]  # files that cannot even be described (a damaged details file)
+
+
+def survey(settings: Settings) -> Library:
+    """Every candidate file with its id: the catalog's, an upload's recorded one, or derived from
+    its name so that no two files share one (assistant/documents/ids.py)."""
+    catalog = load_catalog(settings.corpus_dir / settings.corpus.catalog)
+    files, details, errors = [], {}, []
+    for path, source in corpus_files(settings):
+        if is_upload(source):
+            try:
+                found = load_details(settings, source)
+            except UnreadableDocument as exc:
+                errors.append(FileError(source=source, reason=str(exc)))
+                continue
+            if found is not None:
+                details[source] = found
+        files.append((path, source))
+    fixed = {source: entry.id for source, entry in catalog.items()}
+    fixed.update({source: found.id for source, found in details.items() if found.id not in fixed.values()})
+    ids = assign_ids([source for _, source in files], fixed)
+    return Library(files=files, ids=ids, catalog=catalog, details=details, errors=errors)
+
+
 def scan_corpus(settings: Settings) -> tuple[list[Document], list[FileError]]:
     """Every readable document in the corpus folder and the uploads, and a reason for each file skipped."""
-    catalog = load_catalog(settings.corpus_dir / settings.corpus.catalog)
+    library = survey(settings)
     max_bytes = int(settings.corpus.max_file_mb * 1_000_000)
     limits = ReadLimits.of(settings.corpus)
     documents: list[Document] = []
-    errors: list[FileError] = []
+    errors: list[FileError] = list(library.errors)
     seen: dict[str, str] = {}
-    for path, relative in corpus_files(settings):
+    for path, relative in library.files:
         try:
-            document = load_document(path, relative, catalog.get(relative), max_bytes, limits)
+            document = load_document(
+                path, relative, library.catalog.get(relative), max_bytes, limits,
+                doc_id=library.ids[relative], details=library.details.get(relative),
+            )
         except UnreadableDocument as exc:
             errors.append(FileError(source=relative, reason=str(exc)))
             continue
-        if document.doc_id in seen:
+        if document.doc_id in seen:  # assign_ids makes this impossible; keep the check so
             reason = f"has the same id '{document.doc_id}' as {seen[document.doc_id]}"
             errors.append(FileError(source=relative, reason=reason))
             continue
         seen[document.doc_id] = relative
         documents.append(document)
     return documents, errors
+
+
+def add_upload(settings: Settings, path: Path, name: str, max_bytes: int, limits: ReadLimits) -> Document:
+    """Check, read and store one file a user uploads under the name they gave it; returns the
+    document as it will be indexed. Raises UnreadableDocument (nothing stored) with the reason.
+
+    The stored name never replaces a different upload (see library.upload_name); the same file
+    name uploaded again replaces its earlier copy and keeps its id and the details set for it."""
+    stored = upload_name(settings, check_upload(path, name, max_bytes), name)
+    source = f"{UPLOADS}/{stored}"
+    details = load_details(settings, source)
+    if details is None:
+        details = UploadDetails(name=name, id=new_id(source, set(survey(settings).ids.values())))
+    document = load_document(path, source, None, max_bytes, limits, doc_id=details.id, details=details)
+    store_upload(settings, path, stored, details)
+    return document
