@@ -17,6 +17,7 @@ from assistant.documents.library import (
     UploadDetails,
     check_upload,
     is_upload,
+    link_refusal,
     load_details,
     load_exclusions,
     store_upload,
@@ -91,21 +92,28 @@ def load_document(
     )
 
 
-def corpus_files(settings: Settings) -> list[tuple[Path, str]]:
+def corpus_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[FileError]]:
     """(path, source) for every candidate file, sorted: the corpus folder's files
     (source relative to it) less those the user removed, then the uploads
-    (source "uploads/<file>")."""
+    (source "uploads/<file>"); and the files not read, with the reason (symbolic links
+    leading out of their folder, or any link unless corpus.allow_symlinks)."""
     root = settings.corpus_dir
     excluded = {item.source for item in load_exclusions(settings)}
-    files = []
-    for path in sorted(root.rglob("*")) if root.is_dir() else []:
+    files, errors = [], []
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:  # does not descend into linked folders
         relative = path.relative_to(root).as_posix()
-        if not path.is_file() or any(part.startswith(".") for part in Path(relative).parts):
+        if any(part.startswith(".") for part in Path(relative).parts):
             continue
         if relative == settings.corpus.catalog or relative in excluded:
             continue
-        files.append((path, relative))
-    return files + upload_files(settings)
+        refusal = link_refusal(path, root, settings.corpus.allow_symlinks) if path.is_symlink() else None
+        if refusal:
+            errors.append(FileError(source=relative, reason=refusal))
+        elif path.is_file():
+            files.append((path, relative))
+    uploads, refused = upload_files(settings)
+    errors += [FileError(source=source, reason=reason) for source, reason in refused.items()]
+    return files + uploads, errors
 
 
 @dataclass
@@ -123,8 +131,9 @@ def survey(settings: Settings) -> Library:
     """Every candidate file with its id: the catalog's, an upload's recorded one, or derived from
     its name so that no two files share one (assistant/documents/ids.py)."""
     catalog = load_catalog(settings.corpus_dir / settings.corpus.catalog)
-    files, details, errors = [], {}, []
-    for path, source in corpus_files(settings):
+    files, details = [], {}
+    candidates, errors = corpus_files(settings)
+    for path, source in candidates:
         if is_upload(source):
             try:
                 found = load_details(settings, source)

@@ -136,16 +136,38 @@ def store_upload(settings: Settings, path: Path, safe_name: str, details: Upload
     return source
 
 
-def upload_files(settings: Settings) -> list[tuple[Path, str]]:
-    """(path, source) for every uploaded file, sources like "uploads/x.pdf"."""
+def link_refusal(path: Path, folder: Path, allow_links: bool) -> str | None:
+    """Why a symbolic link `path` in `folder` is not read, or None to read it. A link is only ever
+    followed when the setting allows it and its real path stays inside the (real) folder: a link
+    to /etc/passwd in corpus/ was indexed and listed with the title "root:x:0:0:root:…"."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a dangling or looping link
+        return "is a symbolic link to nothing that can be read"
+    if not real.is_relative_to(folder.resolve()):
+        return f"is a symbolic link to a file outside the {folder.name} folder; it is not read"
+    if not allow_links:
+        return "is a symbolic link; set corpus.allow_symlinks = true to read links that stay inside the corpus folder"
+    return None
+
+
+def upload_files(settings: Settings) -> tuple[list[tuple[Path, str]], dict[str, str]]:
+    """(path, source) for every uploaded file, sources like "uploads/x.pdf", and {source: reason}
+    for files not read (a link out of the uploads folder: uploads are our own copies)."""
     folder = uploads_dir(settings)
     if not folder.is_dir():
-        return []
-    return [
-        (path, f"{UPLOADS}/{path.name}")
-        for path in sorted(folder.iterdir())
-        if path.is_file() and not path.name.startswith(".") and not path.name.endswith(DETAILS_SUFFIX)
-    ]
+        return [], {}
+    files, refused = [], {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name.endswith(DETAILS_SUFFIX):
+            continue
+        source = f"{UPLOADS}/{path.name}"
+        reason = link_refusal(path, folder, allow_links=False) if path.is_symlink() else None
+        if reason:
+            refused[source] = reason
+        elif path.is_file():
+            files.append((path, source))
+    return files, refused
 
 
 def delete_upload(settings: Settings, source: str) -> bool:
