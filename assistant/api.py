@@ -29,6 +29,7 @@ from assistant.examples import ExampleQuestion, example_questions
 from assistant.feedback import FEEDBACK_FILE, FeedbackRecord, FeedbackStore
 from assistant.indexing.embedding import Embedder
 from assistant.indexing.ingest import IngestReport, Progress, ingest
+from assistant.names import printable
 from assistant.questions import clean_question
 from assistant.retrieval import Filters, Hit, IndexNotReady, Retriever, Snapshot
 from assistant.settings import Settings, load_settings, offline_environment
@@ -213,7 +214,7 @@ class Assistant:
         except IndexNotReady:
             return Facets()
         return Facets(
-            documents=[(d.title, d.doc_id) for d in documents],
+            documents=[(printable(d.title), d.doc_id) for d in documents],  # labels for a menu
             kinds=sorted({d.kind for d in documents}),
             regions=sorted({d.region for d in documents if d.region}),
             years=sorted({d.year for d in documents if d.year}),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from assistant.names import printable
+
 EXAMPLE_QUESTION = "Which departments are responsible for Internet + Social Security in Guangdong's plan?"
 
 
@@ -23,13 +25,13 @@ def print_answer(answer, show_sources: bool = True) -> None:
         print(f"(answering: {answer.question})\n")
     for warning in answer.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(answer.text)
+    print(printable(answer.text, keep_lines=True))
     if show_sources and answer.citations:
         print("\nSources:")
         for c in answer.citations:
             where = f" — {c.section}" if c.section else ""
-            print(f"[{c.number}] {c.title} ({c.doc_id}{where}, chars {c.start}-{c.end})")
-            print(f"    \"{c.text}\"")
+            print(f"[{c.number}] {printable(c.title)} ({printable(c.doc_id)}{where}, chars {c.start}-{c.end})")
+            print(f"    \"{printable(c.text)}\"")
     if answer.removed_citations:
         print(f"\n(removed citation markers that pointed at no passage: {answer.removed_citations})")
 
@@ -44,14 +46,14 @@ def cmd_ingest(args) -> int:
         nonlocal bar
         if bar is None:
             bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
-        bar.set_postfix_str(source[-40:], refresh=False)
+        bar.set_postfix_str(printable(source)[-40:], refresh=False)
         bar.update(done - bar.n)
 
     report = bot.ingest(rebuild=args.rebuild, progress=progress)
     if bar is not None:
         bar.close()
     for error in report.errors:
-        print(f"skipped {error.source}: it {error.reason}", file=sys.stderr)
+        print(f"skipped {printable(error.source)}: it {printable(error.reason)}", file=sys.stderr)
     if report.rebuilt:
         print("index rebuilt (settings or model changed, or --rebuild)")
     print(f"ingest: {report.summary()} ({report.embedded} chunks embedded, {report.seconds:.1f}s)")
@@ -98,7 +100,7 @@ def cmd_chat(args) -> int:
         try:
             last = conversation.ask(line)
         except ValueError as exc:
-            print(f"error: {exc}")
+            print(f"error: {printable(exc, keep_lines=True)}")
             continue
         print_answer(last, show_sources=False)
 
@@ -106,10 +108,11 @@ def cmd_chat(args) -> int:
 def cmd_docs(args) -> int:
     bot = _assistant(args)
     rows = bot.documents()
-    width = max((len(r.doc_id) for r in rows), default=6)
+    ids = {r.doc_id: printable(r.doc_id) for r in rows}
+    width = max((len(shown) for shown in ids.values()), default=6)
     print(f"{'id':<{width}}  chunks  kind / year  title")
     for r in rows:
-        print(f"{r.doc_id:<{width}}  {r.chunks:>6}  {r.kind} / {r.year or '-'}  {r.title}")
+        print(f"{ids[r.doc_id]:<{width}}  {r.chunks:>6}  {printable(r.kind)} / {r.year or '-'}  {printable(r.title)}")
     return 0
 
 
@@ -208,13 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, keep_lines=True)}", file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, keep_lines=True)}", file=sys.stderr)
         return 2
     except (IndexNotReady, IndexLockedError, VectorStoreUnavailable, LLMNotConfigured, LLMError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, keep_lines=True)}", file=sys.stderr)
         return 1
 
 

@@ -73,3 +73,61 @@ def test_the_cli_reports_the_link_and_never_lists_its_target(tmp_path, corpus, s
     assert cli.main(["docs"]) == 0
     listing = capsys.readouterr().out
     assert "note" in listing and "root" not in listing and "passwd" not in listing
+
+
+# -- item 11: names shown escaped ------------------------------------------------------------------
+
+CLEAR_SCREEN = "\x1b[2J\x1b[H"
+UNSAFE = ("\x1b", "\x07", "\u202e", "\r")
+
+
+def shown_safely(text: str) -> bool:
+    return not any(char in text for char in UNSAFE)
+
+
+def test_printable_writes_control_and_direction_characters_as_escapes():
+    from assistant.names import printable
+
+    assert printable(f"{CLEAR_SCREEN}report.txt") == "\\x1b[2J\\x1b[Hreport.txt"
+    assert printable("invoice\u202etxt.exe") == "invoice\\u202etxt.exe"
+    assert printable("line one\nline two\x07") == "line one\\x0aline two\\x07"
+    assert printable("line one\nline two\x07", keep_lines=True) == "line one\nline two\\x07"
+    assert printable("政策 summary – 2020.txt") == "政策 summary – 2020.txt"  # letters of any script stay
+
+
+@pytest.mark.slow
+def test_the_cli_shows_names_with_escape_codes_escaped(tmp_path, settings_for, capsys):
+    """Was: the "skipped …" line cleared the screen."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / f"{CLEAR_SCREEN}binary.txt").write_bytes(b"MZ\x90\x00\x03\x00" * 100)
+    (corpus / "bell\x07 and \u202ereport.txt").write_text("Clinic opening hours\n\n" + NOTE, encoding="utf-8")
+    (corpus / "new\rline.txt").write_text("\n\nThe clinic opened in 2021 and served the village.\n", encoding="utf-8")
+    settings_for(tmp_path, corpus)
+    assert cli.main(["ingest"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped \\x1b[2J\\x1b[Hbinary.txt: it contains binary data" in captured.err
+    assert shown_safely(captured.out)
+    assert shown_safely(captured.err.replace("\r", ""))  # tqdm's progress bar redraws itself with \r
+    assert cli.main(["docs"]) == 0
+    listing = capsys.readouterr().out
+    assert shown_safely(listing) and "new\\x0dline" in listing, listing
+
+
+@pytest.mark.slow
+def test_the_ui_shows_uploaded_names_with_escape_codes_escaped(seed_index, embedder, tmp_path):
+    from ui_support import copy_seed
+
+    from assistant.api import Assistant
+    from assistant.ui.documents import report_markdown
+    from assistant.ui.render import documents_table
+
+    bot = Assistant(copy_seed(seed_index, tmp_path / "project"), embedder=embedder)
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_text("\n" + NOTE, encoding="utf-8")
+    bad.write_bytes(b"MZ\x90\x00\x03\x00" * 100)
+    report = bot.add_files([good, bad], names=[f"{CLEAR_SCREEN}note\u202etxt.exe.txt", f"{CLEAR_SCREEN}bad.txt"])
+    assert len(report.added) == 1 and len(report.errors) == 1
+    message, table = report_markdown(report), documents_table(bot.documents())
+    assert "\\x1b[2J\\x1b[Hbad.txt" in message and shown_safely(message), message
+    assert shown_safely(table) and shown_safely(str(bot.facets().documents))

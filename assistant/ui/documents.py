@@ -17,8 +17,9 @@ from assistant.api import Assistant, DocumentInfo
 from assistant.documents.library import UPLOADS
 from assistant.errors import AssistantError
 from assistant.indexing.ingest import IngestReport
+from assistant.names import printable
 from assistant.retrieval import IndexNotReady
-from assistant.ui.render import documents_table, escape
+from assistant.ui.render import documents_table, escape, label
 
 PRIVATE = {"api_visibility": "private"}
 DETAILS_HELP = (
@@ -45,7 +46,7 @@ def report_markdown(report: IngestReport, attempted: str = "add") -> str:
     elif not report.errors:
         lines.append("Nothing changed: these files were already in the library.")
     for error in report.errors:
-        lines.append(f"- Could not {attempted} **{escape(error.source)}**: it {error.reason}.")
+        lines.append(f"- Could not {attempted} **{label(error.source)}**: it {label(error.reason)}.")
     return "\n".join(lines)
 
 
@@ -118,12 +119,14 @@ def build(bot: Assistant) -> DocumentsTab:
             if docs else
             "Nothing is indexed yet: add documents below, or run `assistant ingest` to index the corpus folder."
         )
-        choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs]
+        choices = [(printable(f"{d.title} ({d.doc_id})"), d.doc_id) for d in docs]
         return (
             documents_table(docs),
             gr.Dropdown(choices=choices),
             gr.Dropdown(choices=choices, value=None),
-            gr.Dropdown(choices=[(f"{e.title} ({e.source})", e.source) for e in bot.excluded_documents()], value=None),
+            gr.Dropdown(
+                choices=[(printable(f"{e.title} ({e.source})"), e.source) for e in bot.excluded_documents()], value=None
+            ),
             note,
         )
 
@@ -156,7 +159,7 @@ def build(bot: Assistant) -> DocumentsTab:
         # Put the first new document in the form, with what was guessed about it, for correction.
         document = next((d for d in documents_of(bot) if d.doc_id == added[0]), None)
         guessed = (
-            f"Kind and year of `{escape(added[0])}` as read from the file: **{escape(document.kind)}**, "
+            f"Kind and year of `{label(added[0])}` as read from the file: **{escape(document.kind)}**, "
             f"**{document.year or 'no year found'}**. Correct them here if they are wrong, then save."
             if document else ""
         )
@@ -170,9 +173,9 @@ def build(bot: Assistant) -> DocumentsTab:
                 doc_id, title=(new_title or "").strip() or None, kind=(new_kind or "").strip() or None,
                 region=(new_region or "").strip() or None, year=int(new_year) if new_year is not None else None,
             )
-            message = f"**Saved** the details of `{escape(doc_id)}`."
+            message = f"**Saved** the details of `{label(doc_id)}`."
         except AssistantError as exc:
-            message = f"**Could not save** the details of `{escape(doc_id)}`: {exc}"
+            message = f"**Could not save** the details of `{label(doc_id)}`: {exc}"
         return (message, *library_view())
 
     def remove_document(doc_id):
@@ -185,9 +188,9 @@ def build(bot: Assistant) -> DocumentsTab:
                 "its file was deleted" if uploaded else
                 "its file stays in the corpus folder; restore it below to index it again"
             )
-            message = f"**Removed** `{escape(doc_id)}`: {how}. The index now holds {report.chunks} passages."
+            message = f"**Removed** `{label(doc_id)}`: {how}. The index now holds {report.chunks} passages."
         except AssistantError as exc:
-            message = f"**Could not remove** `{escape(doc_id)}`: {exc}"
+            message = f"**Could not remove** `{label(doc_id)}`: {exc}"
         return (message, *library_view())
 
     def restore_document(source):
@@ -196,7 +199,7 @@ def build(bot: Assistant) -> DocumentsTab:
         try:
             message = report_markdown(bot.restore_document(source), "restore")
         except AssistantError as exc:
-            message = f"**Could not restore** {escape(source)}: {exc}"
+            message = f"**Could not restore** {label(source)}: {exc}"
         return (message, *library_view())
 
     locked = {"concurrency_limit": 1, **PRIVATE}  # one change to the library at a time
