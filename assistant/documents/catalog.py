@@ -1,12 +1,11 @@
 """corpus/catalog.yaml: stable ids and metadata for the documents in corpus/.
 
 Files the catalog does not list still ingest, with metadata derived from the
-file name and first line, so dropping a file into corpus/ is enough.
+file (assistant/documents/describe.py), so dropping a file into corpus/ is enough.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -64,18 +63,3 @@ def load_catalog(path: Path) -> dict[str, CatalogEntry]:
     if duplicates:
         raise CatalogError(f"{path}: duplicate document ids {duplicates}")
     return {entry.file: entry for entry in entries}
-
-
-def derive_entry(relative: str, text: str, doc_id: str) -> CatalogEntry:
-    """Metadata for a file the catalog does not list."""
-    stem = Path(relative).stem
-    first_line = next((line.strip("# ").strip() for line in text.splitlines() if line.strip()), "")
-    looks_like_title = 0 < len(first_line.split()) <= 15 and not first_line.endswith(".")
-    title = first_line if looks_like_title else stem.replace("-", " ").replace("_", " ").strip()
-    year = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", stem)
-    return CatalogEntry(
-        id=doc_id,
-        file=relative,
-        title=title or stem,
-        year=int(year.group(0)) if year else None,
-    )

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assistant.documents.catalog import CatalogEntry, derive_entry, load_catalog
+from assistant.documents.catalog import CatalogEntry, load_catalog
 from assistant.documents.cleaning import CLEANER_VERSION, clean_text
+from assistant.documents.describe import derive_entry
 from assistant.documents.ids import assign_ids, base_id, new_id
 from assistant.documents.library import (
     UPLOADS,
@@ -79,7 +80,7 @@ def load_document(
     text = clean_text(raw_text)
     if not text:
         raise UnreadableDocument("has no text left after cleaning")
-    entry = entry or described(derive_entry(relative, text, doc_id or base_id(relative)), details)
+    entry = entry or described(derive_entry(path, relative, text, doc_id or base_id(relative), limits), details)
     return Document(
         doc_id=entry.id,
         title=entry.title,
