@@ -7,6 +7,7 @@ import sys
 
 from assistant.names import printable
 
+DETAILS = ("title", "kind", "region", "year")  # what `docs --set` sets: Assistant.describe_document's keywords
 EXAMPLE_QUESTION = "Which departments are responsible for Internet + Social Security in Guangdong's plan?"
 
 
@@ -107,6 +108,26 @@ def cmd_chat(args) -> int:
 
 def cmd_docs(args) -> int:
     bot = _assistant(args)
+    if args.set:
+        doc_id, *assignments = args.set
+        changes = {}
+        for assignment in assignments:
+            field, equals, value = assignment.partition("=")
+            if not equals:
+                print(f"error: {printable(assignment)!r} is not field=value (e.g. year=2016)", file=sys.stderr)
+                return 2
+            if field.strip() not in DETAILS:
+                print(f"error: unknown document detail {printable(field)!r} (the details are {', '.join(DETAILS)})",
+                      file=sys.stderr)
+                return 2
+            changes[field.strip()] = value
+        if not changes:
+            print("error: give the details to set after the id, e.g. year=2016 kind='action plan'", file=sys.stderr)
+            return 2
+        d = bot.describe_document(doc_id, **changes)
+        print(f"{printable(d.doc_id)}: {printable(d.title)} · {printable(d.kind)} · {printable(d.region or '-')} · "
+              f"{d.year or '-'}")
+        return 0
     rows = bot.documents()
     ids = {r.doc_id: printable(r.doc_id) for r in rows}
     width = max((len(shown) for shown in ids.values()), default=6)
@@ -169,7 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["extractive", "llm"])
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("docs", help="list the indexed documents")
+    p = sub.add_parser(
+        "docs", help="list the indexed documents, or set one's details",
+        description="List the indexed documents. With --set, set a document's title, kind, region or year "
+        "(kept in corpus/catalog.yaml, or beside an upload); an empty value clears one.",
+    )
+    p.add_argument(
+        "--set", nargs="+", metavar=("ID", "FIELD=VALUE"),
+        help="e.g. --set j-town-health-poverty-alleviation year=2016 'kind=research abstract'",
+    )
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser(

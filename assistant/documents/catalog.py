@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import AssistantError
+from assistant.files import atomic_write
 
 
 class CatalogEntry(BaseModel):
@@ -54,12 +55,62 @@ def load_catalog(path: Path) -> dict[str, CatalogEntry]:
         return {}
     try:
         text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    return parse_catalog(text, path)
+
+
+def parse_catalog(text: str, path: Path) -> dict[str, CatalogEntry]:
+    """The entries of catalog text read from (or about to be written to) `path`."""
+    try:
         refuse_aliases(text, path)
         data = yaml.load(text, Loader=_LOADER) or {}
         entries = [CatalogEntry(**item) for item in data.get("documents", [])]
-    except (yaml.YAMLError, ValidationError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, ValidationError, TypeError, AttributeError) as exc:
         raise CatalogError(f"{path}: {exc}") from None
     duplicates = sorted(i for i, n in Counter(entry.id for entry in entries).items() if n > 1)
     if duplicates:
         raise CatalogError(f"{path}: duplicate document ids {duplicates}")
     return {entry.file: entry for entry in entries}
+
+
+def _round_trip_yaml():
+    """A ruamel.yaml round-trip reader/writer in the catalog's own layout ("  - id: …"), so that
+    writing an entry back keeps the user's comments, order, quoting and blank lines."""
+    from ruamel.yaml import YAML
+
+    handler = YAML()
+    handler.preserve_quotes = True
+    handler.indent(mapping=2, sequence=4, offset=2)
+    handler.width = 4096  # never fold a long title
+    handler.representer.add_representer(
+        type(None), lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
+    return handler
+
+
+def save_entry(path: Path, entry: CatalogEntry) -> None:
+    """Write `entry` into the catalog at `path` (replacing the entry of the same file, or added at
+    the end), keeping everything else in the file as it was; the file is created if missing."""
+    import io
+
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    load_catalog(path)  # refuse a damaged catalog (or one with aliases) before touching it
+    handler = _round_trip_yaml()
+    data = handler.load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not isinstance(data, dict):
+        data = CommentedMap()
+    if not isinstance(data.get("documents"), list):
+        data["documents"] = CommentedSeq()
+    values = entry.model_dump()
+    existing = next((item for item in data["documents"] if item.get("file") == entry.file), None)
+    if existing is None:
+        data["documents"].append(CommentedMap(values))
+    else:
+        existing.update(values)
+    out = io.StringIO()
+    handler.dump(data, out)
+    parse_catalog(out.getvalue(), path)  # what is written must load
+    atomic_write(path, out.getvalue())
+

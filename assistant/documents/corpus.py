@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from assistant.documents.catalog import CatalogEntry, load_catalog
 from assistant.documents.cleaning import CLEANER_VERSION, clean_text
-from assistant.documents.describe import derive_entry
+from assistant.documents.describe import Guess, derive_entry, guess_details
 from assistant.documents.ids import assign_ids, base_id, new_id
 from assistant.documents.library import (
     UPLOADS,
@@ -117,6 +117,9 @@ def corpus_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[FileE
     return files + uploads, errors
 
 
+GUESSED = ("kind", "year")  # the details guessed on upload
+
+
 @dataclass
 class Library:
     """The candidate files with their ids and what describes them, before any is read."""
@@ -176,17 +179,27 @@ def scan_corpus(settings: Settings) -> tuple[list[Document], list[FileError]]:
     return documents, errors
 
 
-def add_upload(settings: Settings, path: Path, name: str, max_bytes: int, limits: ReadLimits) -> Document:
+def add_upload(
+    settings: Settings, path: Path, name: str, max_bytes: int, limits: ReadLimits
+) -> tuple[Document, Guess]:
     """Check, read and store one file a user uploads under the name they gave it; returns the
-    document as it will be indexed. Raises UnreadableDocument (nothing stored) with the reason.
+    document as it will be indexed and what was guessed about it. Raises UnreadableDocument
+    (nothing stored).
 
     The stored name never replaces a different upload (see library.upload_name); the same file
-    name uploaded again replaces its earlier copy and keeps its id and the details set for it."""
+    name uploaded again replaces its earlier copy and keeps its id and the details the user set.
+    The kind and year the user has not set are guessed from the title and first lines, and
+    recorded as guesses, for the user to correct."""
     stored = upload_name(settings, check_upload(path, name, max_bytes), name)
     source = f"{UPLOADS}/{stored}"
     details = load_details(settings, source)
     if details is None:
         details = UploadDetails(name=name, id=new_id(source, set(survey(settings).ids.values())))
     document = load_document(path, source, None, max_bytes, limits, doc_id=details.id, details=details)
+    guess = guess_details(document.title, document.text)
+    set_by_user = {f for f in GUESSED if getattr(details, f) is not None and f not in details.guessed}
+    guessed = {f: getattr(guess, f) for f in GUESSED if f not in set_by_user}
+    details = details.model_copy(update={**guessed, "guessed": sorted(f for f, v in guessed.items() if v is not None)})
+    document = document.model_copy(update={f: v for f, v in guessed.items() if v is not None})
     store_upload(settings, path, stored, details)
-    return document
+    return document, Guess(**{f: v for f, v in guessed.items() if v is not None})

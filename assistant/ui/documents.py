@@ -50,6 +50,18 @@ def report_markdown(report: IngestReport, attempted: str = "add") -> str:
     return "\n".join(lines)
 
 
+def guess_note(doc_id: str, guess) -> str:
+    """What the library guessed about a new document, to be checked in the form."""
+    if guess is None:
+        return ""
+    kind = f"**{escape(guess.kind)}**" if guess.kind else "no kind found"
+    year = f"**{guess.year}**" if guess.year else "no year found"
+    return (
+        f"Kind and year of `{label(doc_id)}` as read from the file: {kind}, {year}. "
+        "Correct them here if they are wrong, then save."
+    )
+
+
 def details_form(document: DocumentInfo | None, kinds: list[str]) -> tuple:
     """The form's fields for `document` (or emptied)."""
     if document is None:
@@ -158,12 +170,8 @@ def build(bot: Assistant) -> DocumentsTab:
             return (message, None, *view, gr.skip(), *[gr.skip()] * 4, "")
         # Put the first new document in the form, with what was guessed about it, for correction.
         document = next((d for d in documents_of(bot) if d.doc_id == added[0]), None)
-        guessed = (
-            f"Kind and year of `{label(added[0])}` as read from the file: **{escape(document.kind)}**, "
-            f"**{document.year or 'no year found'}**. Correct them here if they are wrong, then save."
-            if document else ""
-        )
-        return (message, None, *view, added[0], *details_form(document, bot.facets().kinds), guessed)
+        return (message, None, *view, added[0], *details_form(document, bot.facets().kinds),
+                guess_note(added[0], report.guesses.get(added[0])))
 
     def save_details(doc_id, new_title, new_kind, new_region, new_year):
         if not doc_id:
