@@ -121,7 +121,7 @@ GUESSED = ("kind", "year")  # the details guessed on upload
 
 
 @dataclass
-class Library:
+class Survey:
     """The candidate files with their ids and what describes them, before any is read."""
 
     files: list[tuple[Path, str]]  # (path, source)
@@ -131,7 +131,7 @@ class Library:
     errors: list[FileError]  # files that cannot even be described (a damaged details file)
 
 
-def survey(settings: Settings) -> Library:
+def survey(settings: Settings) -> Survey:
     """Every candidate file with its id: the catalog's, an upload's recorded one, or derived from
     its name so that no two files share one (assistant/documents/ids.py)."""
     catalog = load_catalog(settings.corpus_dir / settings.corpus.catalog)
@@ -150,22 +150,22 @@ def survey(settings: Settings) -> Library:
     fixed = {source: entry.id for source, entry in catalog.items()}
     fixed.update({source: found.id for source, found in details.items() if found.id not in fixed.values()})
     ids = assign_ids([source for _, source in files], fixed)
-    return Library(files=files, ids=ids, catalog=catalog, details=details, errors=errors)
+    return Survey(files=files, ids=ids, catalog=catalog, details=details, errors=errors)
 
 
 def scan_corpus(settings: Settings) -> tuple[list[Document], list[FileError]]:
     """Every readable document in the corpus folder and the uploads, and a reason for each file skipped."""
-    library = survey(settings)
+    found = survey(settings)
     max_bytes = int(settings.corpus.max_file_mb * 1_000_000)
     limits = ReadLimits.of(settings.corpus)
     documents: list[Document] = []
-    errors: list[FileError] = list(library.errors)
+    errors: list[FileError] = list(found.errors)
     seen: dict[str, str] = {}
-    for path, relative in library.files:
+    for path, relative in found.files:
         try:
             document = load_document(
-                path, relative, library.catalog.get(relative), max_bytes, limits,
-                doc_id=library.ids[relative], details=library.details.get(relative),
+                path, relative, found.catalog.get(relative), max_bytes, limits,
+                doc_id=found.ids[relative], details=found.details.get(relative),
             )
         except UnreadableDocument as exc:
             errors.append(FileError(source=relative, reason=str(exc)))
