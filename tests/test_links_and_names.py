@@ -131,3 +131,11 @@ def test_the_ui_shows_uploaded_names_with_escape_codes_escaped(seed_index, embed
     message, table = report_markdown(report), documents_table(bot.documents())
     assert "\\x1b[2J\\x1b[Hbad.txt" in message and shown_safely(message), message
     assert shown_safely(table) and shown_safely(str(bot.facets().documents))
+
+
+def test_a_title_taken_from_a_line_with_escape_codes_is_escaped_too(tmp_path, settings_for):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "red.txt").write_text(f"{CLEAR_SCREEN}Clinic opening hours\n\n{NOTE}", encoding="utf-8")
+    (documents, errors) = scan_corpus(settings_for(tmp_path, corpus))
+    assert errors == [] and documents[0].title == "\\x1b[2J\\x1b[HClinic opening hours"

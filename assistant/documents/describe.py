@@ -169,11 +169,13 @@ def name_in_words(relative: str) -> str:
     words = [token for token in tokens if token and not hashlike.match(token)]
     if not any(re.search(r"[^\W\d_]", word) for word in words):
         return f"Untitled {PurePosixPath(relative).suffix.lstrip('.').upper() or 'text'} document"
-    return printable(" ".join(words))
+    return " ".join(words)
 
 
 def derive_title(path: Path, relative: str, text: str, limits: ReadLimits | None = None) -> str:
-    return metadata_title(path, limits) or title_line(text) or name_in_words(relative)
+    """The title, with any control character left in it shown escaped: a title is quoted in
+    answers, lists and terminals."""
+    return printable(metadata_title(path, limits) or title_line(text) or name_in_words(relative))
 
 
 def derive_entry(path: Path, relative: str, text: str, doc_id: str, limits: ReadLimits | None = None) -> CatalogEntry:
