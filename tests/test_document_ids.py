@@ -99,3 +99,34 @@ def test_the_same_name_uploaded_again_updates_the_document_under_its_id(bot, tmp
     report = bot.add_files([path])
     assert report.updated == ["uploads-note"] and report.added == []
     assert "weekend" in bot.document_text("uploads-note")
+
+
+def test_storing_uploads_never_replaces_a_different_one(tmp_path, settings_for):
+    """On the storing step alone (no index): names that sanitise alike, the same name again, and an
+    upload kept from before names were recorded."""
+    from assistant.documents.corpus import add_upload
+    from assistant.documents.readers import ReadLimits
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    settings = settings_for(tmp_path, corpus)
+    uploads = settings.data_dir / "uploads"
+    uploads.mkdir(parents=True)
+    old = NOTE.format(name="Old", what="night")
+    (uploads / "legacy.txt").write_text(old, encoding="utf-8")  # stored before names were kept: no details
+
+    def store(name: str, text: str) -> str:
+        path = tmp_path / "incoming.txt"
+        path.write_text(text, encoding="utf-8")
+        document, _ = add_upload(settings, path, name, 10**6, ReadLimits())
+        return document.source
+
+    assert store("a?b.txt", NOTE.format(name="A", what="foot")) == "uploads/a_b.txt"
+    assert store("a*b.txt", NOTE.format(name="A", what="skin")) == "uploads/a_b-2.txt"
+    assert store("a?b.txt", NOTE.format(name="A", what="eye")) == "uploads/a_b.txt"  # the same name: a new version
+    assert "eye" in (uploads / "a_b.txt").read_text(encoding="utf-8")
+    assert "skin" in (uploads / "a_b-2.txt").read_text(encoding="utf-8")
+    # The legacy upload is replaced only by its own content.
+    assert store("legacy.txt", NOTE.format(name="New", what="day")) == "uploads/legacy-2.txt"
+    assert (uploads / "legacy.txt").read_text(encoding="utf-8") == old
+    assert store("legacy.txt", old) == "uploads/legacy.txt"

@@ -190,7 +190,7 @@ def add_upload(
     name uploaded again replaces its earlier copy and keeps its id and the details the user set.
     The kind and year the user has not set are guessed from the title and first lines, and
     recorded as guesses, for the user to correct."""
-    stored = upload_name(settings, check_upload(path, name, max_bytes), name)
+    stored = upload_name(settings, path, check_upload(path, name, max_bytes), name)
     source = f"{UPLOADS}/{stored}"
     details = load_details(settings, source)
     if details is None:

@@ -11,6 +11,7 @@ restored later.
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import re
@@ -103,21 +104,25 @@ def save_details(settings: Settings, source: str, details: UploadDetails) -> Non
     atomic_write(details_path(settings, source), details.model_dump_json(indent=2))
 
 
-def upload_name(settings: Settings, safe_name: str, given_name: str) -> str:
-    """The name to store an upload under: `safe_name`, unless a different upload has it already
-    (`a?b.txt` and `a*b.txt` are both `a_b.txt`), then `a_b-2.txt`, `a_b-3.txt`, ... A file the
-    user uploads again under the same name replaces the earlier copy."""
+def upload_name(settings: Settings, path: Path, safe_name: str, given_name: str) -> str:
+    """The name to store the upload `path` under: `safe_name`, unless a different upload has it
+    already (`a?b.txt` and `a*b.txt` are both `a_b.txt`), then `a_b-2.txt`, `a_b-3.txt`, ...
+    A file the user uploads again under the same name replaces the earlier copy; so does the
+    same content again under a name stored before names were kept."""
     folder = uploads_dir(settings)
     stem, suffix = Path(safe_name).stem, Path(safe_name).suffix
     for number in range(1, 10_000):
         candidate = safe_name if number == 1 else f"{stem}-{number}{suffix}"
-        if not (folder / candidate).exists():
+        stored = folder / candidate
+        if not stored.exists() and not stored.is_symlink():
             return candidate
         try:
             details = load_details(settings, f"{UPLOADS}/{candidate}")
         except UnreadableDocument:
             continue
         if details is not None and details.name == given_name:
+            return candidate
+        if details is None and stored.is_file() and not stored.is_symlink() and filecmp.cmp(stored, path, False):
             return candidate
     raise UnreadableDocument("cannot be stored: too many uploads share its name")
 
