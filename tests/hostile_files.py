@@ -11,6 +11,8 @@
 - `write_text_flood_docx(path, text_mb)`: a .docx that is no bomb (it packs like real text) but
   holds `text_mb` MB of text in one endless paragraph.
 - `write_pdf_pages(path, pages)`: a PDF of `pages` short pages.
+- `write_package(path, write_document)`: a minimal .docx whose `word/document.xml` body is what
+  `write_document(stream)` writes (bytes of WordprocessingML paragraphs and tables).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ STYLES = (
 )
 
 
-def _package(path: Path, write_document, extra: dict[str, str] | None = None) -> Path:
+def write_package(path: Path, write_document, extra: dict[str, str] | None = None) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", RELS)
@@ -138,7 +140,7 @@ def write_large_report_docx(path: Path, megabytes: float) -> Path:
             if number == 1:
                 out.write(_table([["Task", "Lead department"], ["Remote consultations", "Health Commission"]]).encode())
 
-    return _package(path, body)
+    return write_package(path, body)
 
 
 def write_docx_bomb(path: Path, unpacked_mb: float = 200) -> Path:
@@ -151,7 +153,7 @@ def write_docx_bomb(path: Path, unpacked_mb: float = 200) -> Path:
         for _ in range(count // 1000):
             out.write(block)
 
-    return _package(path, body)
+    return write_package(path, body)
 
 
 def write_docx_wide_bomb(path: Path, unpacked_mb: float = 1000, members: int = 100) -> Path:
@@ -162,7 +164,7 @@ def write_docx_wide_bomb(path: Path, unpacked_mb: float = 1000, members: int = 1
     def body(out) -> None:
         out.write(_paragraph("A short report.").encode())
 
-    _package(path, body)
+    write_package(path, body)
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
         for number in range(members):
             with archive.open(f"word/media/image{number}.bin", "w", force_zip64=True) as media:
@@ -186,7 +188,7 @@ def write_text_flood_docx(path: Path, text_mb: float) -> Path:
             written += len(run) + 1
         out.write(b"</w:p>")
 
-    return _package(path, body)
+    return write_package(path, body)
 
 
 def write_pdf_pages(path: Path, pages: int) -> Path:

@@ -135,3 +135,20 @@ def test_a_docx_whose_packed_data_is_damaged_is_skipped_with_a_reason(tmp_path, 
     loaded, errors = errors_by_source(settings_for(tmp_path, corpus))
     assert loaded == ["good.txt"]
     assert errors["damaged.docx"].startswith("is not a readable Word document ("), errors
+
+
+def test_a_text_box_is_read_once(tmp_path):
+    """Word keeps a text box twice (mc:Choice for current versions, mc:Fallback for older ones)."""
+    from hostile_files import write_package
+
+    box = "<w:txbxContent><w:p><w:r><w:t>Box: village clinics open daily.</w:t></w:r></w:p></w:txbxContent>"
+    anchored = (
+        '<w:p><w:r><w:t xml:space="preserve">Before the box. </w:t></w:r><w:r>'
+        '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        f'<mc:Choice Requires="wps"><w:drawing><wps:txbx xmlns:wps="urn:wps">{box}</wps:txbx>'
+        "</w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><v:textbox xmlns:v=\"urn:schemas-microsoft-com:vml\">{box}</v:textbox></w:pict>"
+        "</mc:Fallback></mc:AlternateContent></w:r></w:p>"
+    )
+    path = write_package(tmp_path / "box.docx", lambda out: out.write(anchored.encode()))
+    assert read_document(path, MB) == "Box: village clinics open daily.\n\nBefore the box."

@@ -9,7 +9,9 @@ passes its limit. Python's zipfile never unpacks more than a member's declared s
 directory's figures bound what is read.
 
 Paragraphs and tables come out in document order: a heading style becomes a Markdown `#` line,
-a table row becomes `| cell | cell |` (which cleaning turns into `cell; cell`).
+a table row becomes `| cell | cell |` (which cleaning turns into `cell; cell`). A text box's
+paragraphs come out once each, before the paragraph that anchors the box (Word stores a second
+copy of each box for older versions, which is skipped).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from assistant.documents.limits import ReadLimits, TooLarge, human_size
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _OFFICE_DOCUMENT = "/officeDocument"  # the end of the main part's relationship type
 _DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
@@ -146,6 +149,8 @@ def _blocks(stream, styles: dict[str, str], max_text_chars: int) -> Iterator[str
                     yield "| " + " | ".join(cells) + " |"
         elif event == "start" or depth > 0:
             continue  # a paragraph inside a table is read with its table
+        elif next(element.iterancestors(f"{MC}Fallback"), None) is not None:
+            pass  # a text box's copy for older Word versions: its text came from the mc:Choice copy
         else:
             text = _paragraph_text(element).strip()
             if text:
