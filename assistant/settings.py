@@ -39,6 +39,14 @@ class CorpusSettings(BaseModel):
     path: Path = Path("corpus")
     catalog: str = "catalog.yaml"
     max_file_mb: float = Field(50.0, gt=0)
+    # What reading one file may produce; far above real reports, low enough that a zip bomb or a
+    # runaway file is refused in seconds (assistant/documents/limits.py).
+    max_unpacked_mb: float = Field(250.0, gt=0)  # all parts of a .docx (a zip), unpacked
+    max_text_mb: float = Field(50.0, gt=0)  # text extracted from one file (millions of characters)
+    max_pdf_pages: int = Field(3000, ge=1)
+    # Symbolic links in the corpus folder are skipped unless this is true; even then, only
+    # links whose real path stays inside the folder are read.
+    allow_symlinks: bool = False
 
 
 class IndexSettings(BaseModel):

@@ -178,7 +178,7 @@ def test_an_injection_in_the_first_line_does_not_become_the_lead(hostile, tmp_pa
 def test_the_injected_document_is_an_ordinary_upload(hostile):
     """Nothing about it escaped the uploads folder or changed the other documents."""
     uploads = hostile.settings.data_dir / "uploads"
-    assert [p.name for p in uploads.iterdir()] == ["k-village.txt"]
+    assert sorted(p.name for p in uploads.iterdir()) == ["k-village.txt", "k-village.txt.details.json"]
     assert Path(uploads / "k-village.txt").read_text(encoding="utf-8") == K_VILLAGE
     assert len(hostile.documents()) == 6
 

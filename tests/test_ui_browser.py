@@ -382,10 +382,14 @@ def test_on_a_phone_the_library_is_readable_and_the_analysis_is_not_cut(phone):
 
 # -- describing documents --------------------------------------------------------------------------
 
-needs_document_details = pytest.mark.xfail(
-    not hasattr(Assistant, "describe_document"),
-    reason="Assistant.describe_document (documents branch) and metadata-only re-indexing (indexing branch) "
-    "are not in this branch yet",
+# Saving details re-indexes the document; re-writing its chunks' metadata without embedding them
+# again is the indexing-store branch's part. Until it lands, the zero-embedding assertion fails
+# (and only it: the rest is checked in test_document_details.py); when it passes, strict=True
+# reports the XPASS, and this mark goes.
+needs_metadata_only_reindex = pytest.mark.xfail(
+    reason="metadata-only re-indexing (indexing-store branch) is not in this branch yet: saving a year embeds "
+    "the document again",
+    raises=AssertionError,
     strict=True,
 )
 
@@ -399,7 +403,7 @@ def counting(monkeypatch, embedder):
     return calls
 
 
-@needs_document_details
+@needs_metadata_only_reindex
 def test_a_year_set_in_the_documents_tab_is_found_by_the_year_filter_without_embedding(
     browser, seed_index, embedder, tmp_path, counting
 ):
@@ -433,7 +437,6 @@ def test_a_year_set_in_the_documents_tab_is_found_by_the_year_filter_without_emb
     assert "2016" in (settings.corpus_dir / "catalog.yaml").read_text(encoding="utf-8")
 
 
-@needs_document_details
 def test_an_upload_shows_the_kind_and_year_read_from_it_for_correction(browser, seed_index, embedder, tmp_path):
     settings = copy_seed(seed_index, tmp_path)
     notice = tmp_path / "outside" / "telehealth-pilot.txt"

@@ -326,7 +326,7 @@ def test_an_upload_named_with_path_traversal_lands_in_the_uploads_folder_with_a_
         refused = run_handler(url, handler_index(url, "add-files"), [[file_data(str(outside))]])
         assert refused[-1]["success"] is False and "not uploaded by a user" in refused[-1]["output"]["error"]
 
-    assert [p.name for p in (data / "uploads").iterdir()] == ["x.pdf"]
+    assert sorted(p.name for p in (data / "uploads").iterdir()) == ["x.pdf", "x.pdf.details.json"]
     created = files_under(everything) - before - {outside}
     ours = (data.resolve(), bot.settings.index_dir.resolve())  # the stored upload and its index entries
     assert created and all(any(p.resolve().is_relative_to(o) for o in ours) for p in created), created
