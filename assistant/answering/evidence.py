@@ -50,6 +50,9 @@ class SentenceVectors:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = Lock()
 
+    def __len__(self) -> int:
+        return len(self._cache)
+
     def __call__(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)

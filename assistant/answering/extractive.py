@@ -265,8 +265,12 @@ class ExtractiveAnswerer:
     def _comparison(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
         query = evidence.query
         sections = []
+        role = ROLE_FOR_INTENT.get(query.aspect)
         for doc_id in comparison_scope(evidence.query, evidence.doc_order(), evidence.documents):
             pool = [s for s in evidence.of(doc_id) if s.unit.layer != "design" or query.asks_method]
+            # Three points a document: when the compared aspect is a role (its recommendations, its
+            # causes), the points that play it.
+            pool = [s for s in pool if role in s.unit.roles] or pool if role else pool
             units = self._select(pool, COMPARISON_BUDGET, limit=3, lists=False)
             if units:
                 sections.append((f"{evidence.documents[doc_id].title}:", [Bullet(u) for u in units]))
