@@ -259,7 +259,7 @@ class ExtractiveAnswerer:
         document = evidence.documents[doc_id]
         phrase = _LEADS[query.aspect]
         if query.aspect == "countermeasure" and genre(document) == "policy":
-            phrase = "the measures set out include"
+            phrase = "the measures it lists include"
         return [(f"According to {document.title}, {phrase}:", [Bullet(u) for u in units])]
 
     def _comparison(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
