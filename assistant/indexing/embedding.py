@@ -102,10 +102,16 @@ class Embedder:
         """Embeds the chunks an ingest adds (many long texts)."""
         return self._engine(self.settings.embedding.ingest_engine, self.settings.embedding.threads)
 
-    def prepare(self) -> None:
-        """Load the answering engine now (for the ONNX engine: export the model if not yet done),
-        so the first question does not pay for it."""
-        _ = self.answering_engine
+    def prepare(self, settings: Settings | None = None) -> None:
+        """Load the answering engine now, so the first question does not pay for it. With the
+        ONNX engine, make sure the index of `settings` (default: ours) holds the model's export:
+        a new process answering from that index then never needs torch to export it."""
+        engine = self.answering_engine
+        settings = settings or self.settings
+        if settings.embedding.engine == "onnx" and self.settings.embedding.engine == "onnx":
+            from assistant.indexing.onnx_engine import exported_model
+
+            exported_model(self.path, onnx_cache_dir(settings), copy_of=engine.file)
 
     def _embed(self, engine, texts: list[str]) -> list[list[float]]:
         with self._lock:  # one forward pass at a time: the engines' threads are shared

@@ -192,6 +192,6 @@ def ingest(
         _commit(settings, state, store, obsolete, tokens)
         report.chunks = len(state.chunks)
         if total:
-            embedder.prepare()  # e.g. the ONNX export, here rather than in the first question
+            embedder.prepare(settings)  # e.g. the ONNX export, here rather than in the first question
     report.seconds = time.perf_counter() - began
     return report

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import AssistantError
-from assistant.files import atomic_write
+from assistant.files import atomic_copy, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +154,15 @@ def export_onnx(model_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
-def exported_model(model_dir: Path, cache_dir: Path) -> Path:
-    """The cached ONNX file for this model, exported now if it is missing or the model changed."""
+def exported_model(model_dir: Path, cache_dir: Path, copy_of: Path | None = None) -> Path:
+    """The cached ONNX file for this model, exported now if it is missing or the model changed.
+
+    `copy_of`: an export of the same model found elsewhere (another index's), copied instead."""
     target = cache_dir / f"{model_fingerprint(model_dir)}.onnx"
     if target.is_file():
+        return target
+    if copy_of is not None and copy_of.name == target.name and copy_of.is_file():
+        atomic_copy(copy_of, target)
         return target
     log.info("exporting %s to ONNX (once per model) at %s", model_dir, target)
     try:
@@ -195,9 +200,8 @@ class OnnxEngine:
         # A spinning thread pool waits for work by burning a core; on a shared machine that
         # core is somebody else's, and a descheduled spinner stalls the next call.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(
-            str(exported_model(model_dir, cache_dir)), options, providers=["CPUExecutionProvider"]
-        )
+        self.file = exported_model(model_dir, cache_dir)
+        self.session = onnxruntime.InferenceSession(str(self.file), options, providers=["CPUExecutionProvider"])
         self.inputs = [item.name for item in self.session.get_inputs()]
 
     def _forward(self, texts: list[str]) -> np.ndarray:
