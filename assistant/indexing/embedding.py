@@ -66,10 +66,6 @@ class Embedder:
         """Word pieces without the [CLS]/[SEP] the model adds."""
         return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
 
-    def count_tokens_batch(self, texts: list[str]) -> list[int]:
-        """count_tokens for many texts in one call (the tokenizer works through them in Rust)."""
-        return [len(e.ids) for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
-
     def _engine(self, name: str, threads: int):
         key = (name, threads)
         if key not in self._engines:

@@ -152,7 +152,6 @@ def ingest(
         planned = [
             (document, chunk_document(
                 document,
-                embedder.count_tokens,
                 embedder.tokenizer,
                 settings.chunking.max_tokens,
                 settings.chunking.overlap_tokens,

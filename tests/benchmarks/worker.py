@@ -160,7 +160,7 @@ def bare_encode(root: Path, batch_size: int, most: int) -> dict:
     texts = [
         chunk.embed_text
         for document in documents
-        for chunk in chunk_document(document, embedder.count_tokens, embedder.tokenizer,
+        for chunk in chunk_document(document, embedder.tokenizer,
                                     settings.chunking.max_tokens, settings.chunking.overlap_tokens)
     ]
     total = len(texts)
