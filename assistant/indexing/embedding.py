@@ -57,6 +57,7 @@ class Embedder:
         self.calls = 0
         self.texts_embedded = 0
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # the UI's first questions arrive together: load (export) once
         self._engines: dict[tuple[str, int], object] = {}
 
     @cached_property
@@ -74,25 +75,28 @@ class Embedder:
 
     def _engine(self, name: str, threads: int):
         key = (name, threads)
-        if key not in self._engines:
-            try:
-                if name == "onnx":
-                    from assistant.indexing.onnx_engine import OnnxEngine
-
-                    self._engines[key] = OnnxEngine(self.path, onnx_cache_dir(self.settings), threads)
-                else:
-                    from assistant.indexing.torch_engine import TorchEngine
-
-                    self._engines[key] = TorchEngine(self.path, self.settings.embedding.device, threads)
-            except EmbeddingModelError:
-                raise
-            except AssistantError as exc:  # the engine's own message names the model and the problem
-                raise EmbeddingModelError(str(exc)) from exc
-            except Exception as exc:  # any loader failure: name the model, the engine and the reason
-                raise EmbeddingModelError(
-                    f"cannot load embedding model from {self.path} with embedding engine {name!r}: {exc}"
-                ) from exc
+        with self._loading:
+            if key not in self._engines:
+                self._engines[key] = self._load(name, threads)
         return self._engines[key]
+
+    def _load(self, name: str, threads: int):
+        try:
+            if name == "onnx":
+                from assistant.indexing.onnx_engine import OnnxEngine
+
+                return OnnxEngine(self.path, onnx_cache_dir(self.settings), threads)
+            from assistant.indexing.torch_engine import TorchEngine
+
+            return TorchEngine(self.path, self.settings.embedding.device, threads)
+        except EmbeddingModelError:
+            raise
+        except AssistantError as exc:  # the engine's own message names the model and the problem
+            raise EmbeddingModelError(str(exc)) from exc
+        except Exception as exc:  # any loader failure: name the model, the engine and the reason
+            raise EmbeddingModelError(
+                f"cannot load embedding model from {self.path} with embedding engine {name!r}: {exc}"
+            ) from exc
 
     @property
     def answering_engine(self):
