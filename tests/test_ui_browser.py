@@ -398,8 +398,10 @@ needs_metadata_only_reindex = pytest.mark.xfail(
 def counting(monkeypatch, embedder):
     """Counts every call into the embedding model (passages and questions) from now on."""
     calls = []
-    encode = embedder._encode
-    monkeypatch.setattr(embedder, "_encode", lambda texts, *args: calls.append(len(texts)) or encode(texts, *args))
+    for name in ("embed_query", "embed_passages", "embed_chunks"):  # every way into the model
+        method = getattr(embedder, name)
+        monkeypatch.setattr(embedder, name, lambda texts, method=method: calls.append(
+            1 if isinstance(texts, str) else len(texts)) or method(texts))
     return calls
 
 

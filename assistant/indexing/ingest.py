@@ -152,7 +152,6 @@ def ingest(
         planned = [
             (document, chunk_document(
                 document,
-                embedder.count_tokens,
                 embedder.tokenizer,
                 settings.chunking.max_tokens,
                 settings.chunking.overlap_tokens,
@@ -172,7 +171,7 @@ def ingest(
         while report.embedded < total:
             window = [chunk for _, chunk in flat[report.embedded : report.embedded + size]]
             window_began = time.monotonic()
-            store.add(window, embedder.embed_passages([chunk.embed_text for chunk in window]))
+            store.add(window, embedder.embed_chunks([chunk.embed_text for chunk in window]))
             rate = len(window) / max(time.monotonic() - window_began, 1e-3)
             size = max(MIN_WINDOW, min(MAX_WINDOW, int(rate * settings.index.commit_every_s)))
             report.embedded += len(window)
@@ -191,5 +190,7 @@ def ingest(
         obsolete += _apply(state, finished + list(waiting), report.removed)  # waiting: only if nothing was embedded
         _commit(settings, state, store, obsolete, tokens)
         report.chunks = len(state.chunks)
+        if total:
+            embedder.prepare(settings)  # e.g. the ONNX export, here rather than in the first question
     report.seconds = time.perf_counter() - began
     return report
