@@ -200,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from assistant.answering.llm import LLMNotConfigured
     from assistant.api import LLMError
-    from assistant.indexing.store import IndexLockedError, VectorStoreUnavailable
+    from assistant.indexing.state import IndexLockedError
+    from assistant.indexing.vectors import VectorStoreUnavailable
     from assistant.retrieval import IndexNotReady
     from assistant.settings import SettingsError
 

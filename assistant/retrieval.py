@@ -17,7 +17,9 @@ from assistant.documents import Document
 from assistant.errors import AssistantError
 from assistant.indexing.chunking import Chunk
 from assistant.indexing.embedding import Embedder
-from assistant.indexing.store import STATE_FILE, IndexState, KeywordIndex, VectorStore, load_state
+from assistant.indexing.keywords import KeywordIndex
+from assistant.indexing.state import STATE_FILE, IndexState, load_state
+from assistant.indexing.vectors import VectorStore
 from assistant.settings import Settings
 
 

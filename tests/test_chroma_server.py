@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.indexing.ingest import ingest
-from assistant.indexing.store import VectorStoreUnavailable, load_state
+from assistant.indexing.state import load_state
+from assistant.indexing.vectors import VectorStoreUnavailable
 from assistant.retrieval import Retriever
 
 pytestmark = pytest.mark.slow

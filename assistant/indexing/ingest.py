@@ -23,16 +23,9 @@ from pydantic import BaseModel
 from assistant.documents import Document, FileError, scan_corpus
 from assistant.indexing.chunking import Chunk, chunk_document
 from assistant.indexing.embedding import Embedder
-from assistant.indexing.store import (
-    IndexLock,
-    IndexState,
-    KeywordTokens,
-    VectorStore,
-    load_state,
-    remove_stale_keyword_indexes,
-    save_state,
-    write_keyword_index,
-)
+from assistant.indexing.keywords import KeywordTokens, remove_stale_keyword_indexes, write_keyword_index
+from assistant.indexing.state import IndexLock, IndexState, load_state, save_state
+from assistant.indexing.vectors import VectorStore
 from assistant.settings import Settings
 
 # Chunks embedded per call, across document boundaries: the embedder sorts a call's texts
