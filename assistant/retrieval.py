@@ -17,8 +17,8 @@ from assistant.documents import Document
 from assistant.errors import AssistantError
 from assistant.indexing.chunking import Chunk
 from assistant.indexing.embedding import Embedder
-from assistant.indexing.keywords import KeywordIndex
-from assistant.indexing.state import STATE_FILE, IndexState, load_state
+from assistant.indexing.keywords import KeywordIndex, KeywordIndexMissing
+from assistant.indexing.state import REPAIR, STATE_FILE, IndexDamaged, IndexState, load_state
 from assistant.indexing.vectors import VectorStore
 from assistant.settings import Settings
 
@@ -111,17 +111,8 @@ class Retriever:
             ) from None
         with self._lock:
             if self._snapshot is None or self._snapshot.stamp != stamp:
-                for _ in range(3):  # an ingest may swap the BM25 folder as we read
-                    state = load_state(self.settings.index_dir)
-                    try:
-                        keywords = KeywordIndex.load(self.settings.index_dir / str(state.bm25_dir))
-                        break
-                    except FileNotFoundError:
-                        continue
-                else:
-                    raise IndexNotReady("the index is being rewritten; try again in a moment")
-                if self._snapshot is not None:
-                    self.store.refresh()  # a rebuild replaces the Chroma collection
+                state, keywords = self._open_keywords()
+                self._check_vectors(state)
                 doc_chunks: dict[str, list[str]] = {}
                 for chunk in state.chunks:
                     doc_chunks.setdefault(chunk.doc_id, []).append(chunk.id)
@@ -133,6 +124,33 @@ class Retriever:
                     doc_chunks=doc_chunks,
                 )
             return self._snapshot
+
+    def _open_keywords(self) -> tuple[IndexState, KeywordIndex]:
+        """The committed state and the keyword index it names. An ingest may swap the keyword
+        folder as we read: then the state names a newer one, and we read again. A folder still
+        missing under an unchanged state was deleted, and says so."""
+        for _ in range(3):
+            state = load_state(self.settings.index_dir)
+            try:
+                return state, KeywordIndex.open(self.settings.index_dir, state)
+            except KeywordIndexMissing:
+                if load_state(self.settings.index_dir).bm25_dir == state.bm25_dir:
+                    raise
+        raise IndexNotReady("the index is being rewritten; try again in a moment")
+
+    def _check_vectors(self, state: IndexState) -> None:
+        """Refuse to answer from keywords alone when the vector store lost passages (its folder
+        deleted, another server): the dense half and semantic abstention would silently go."""
+        if not (self.settings.retrieval.use_dense and state.chunks):
+            return
+        if self._snapshot is not None:
+            self.store.refresh()  # a rebuild replaces the Chroma collection
+        held = self.store.count()
+        if held < len(state.chunks):
+            raise IndexDamaged(
+                f"the vector store ({self.store.where}) holds {held} of the {len(state.chunks)} "
+                f"passages the index lists; {REPAIR}"
+            )
 
     def search(
         self,

@@ -23,9 +23,22 @@ from pydantic import BaseModel
 from assistant.documents import Document, FileError, scan_corpus
 from assistant.indexing.chunking import Chunk, chunk_document
 from assistant.indexing.embedding import Embedder
-from assistant.indexing.keywords import KeywordTokens, remove_stale_keyword_indexes, write_keyword_index
-from assistant.indexing.state import IndexLock, IndexState, load_state, save_state
-from assistant.indexing.vectors import VectorStore
+from assistant.indexing.keywords import (
+    KeywordIndex,
+    KeywordTokens,
+    remove_stale_keyword_indexes,
+    write_keyword_index,
+)
+from assistant.indexing.state import (
+    STATE_FILE,
+    IndexDamaged,
+    IndexLock,
+    IndexState,
+    load_state,
+    save_state,
+    set_aside,
+)
+from assistant.indexing.vectors import VectorStore, chroma_client, forget_local_clients, local_folder
 from assistant.settings import Settings
 
 # Chunks embedded per call, across document boundaries: the embedder sorts a call's texts
@@ -52,6 +65,8 @@ class IngestReport(BaseModel):
     embedded: int = 0  # chunks embedded by this ingest
     errors: list[FileError] = []
     rebuilt: bool = False
+    repaired: list[str] = []  # what a plain ingest found missing or damaged in the index and put right
+    set_aside: str | None = None  # where a rebuild moved the damaged parts of the old index
     seconds: float = 0.0
 
     @property
@@ -95,6 +110,35 @@ def _apply(state: IndexState, finished: list[tuple[Document, list[Chunk]]], remo
     return old
 
 
+def _set_aside_damaged(settings: Settings) -> str | None:
+    """Move the parts of the index that cannot be opened (the state file, the embedded Chroma
+    database) into `index/damaged-<time>/`, so a rebuild starts without reading them."""
+    parts = []
+    try:
+        load_state(settings.index_dir)
+    except IndexDamaged:
+        parts.append(settings.index_dir / STATE_FILE)
+    if not settings.chroma.host:
+        try:
+            chroma_client(settings)
+        except IndexDamaged:
+            parts.append(local_folder(settings))
+    if not parts:
+        return None
+    folder = set_aside(settings.index_dir, parts)
+    forget_local_clients()
+    return str(folder)
+
+
+def _restore_vectors(store: VectorStore, embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> None:
+    """Embed again the committed chunks the vector store lost; the state already lists them."""
+    for first in range(0, len(chunks), MAX_WINDOW):
+        window = chunks[first : first + MAX_WINDOW]
+        store.add(window, embedder.embed_passages([chunk.embed_text for chunk in window]))
+        if progress:
+            progress(first + len(window), len(chunks), "(vectors missing from the index)")
+
+
 def ingest(
     settings: Settings,
     embedder: Embedder | None = None,
@@ -105,6 +149,8 @@ def ingest(
     report = IngestReport()
     index_dir = settings.index_dir
     with IndexLock(index_dir):
+        if rebuild:
+            report.set_aside = _set_aside_damaged(settings)
         state = load_state(index_dir)
         store = VectorStore(settings)
         fingerprint = settings.index_fingerprint()
@@ -117,9 +163,26 @@ def ingest(
             store.reset()
 
         live = {chunk.id for chunk in state.chunks}
-        orphans = sorted(store.ids() - live)
+        stored = store.ids()
+        orphans = sorted(stored - live)
         if orphans:
             store.delete(orphans)
+        lost = [chunk for chunk in state.chunks if chunk.id not in stored]
+        if lost:
+            embedder = embedder or Embedder(settings)
+            _restore_vectors(store, embedder, lost, progress)
+            report.embedded += len(lost)
+            report.repaired.append(
+                f"{len(lost)} of {len(live)} passages were missing from the vector store "
+                f"({store.where}): embedded again"
+            )
+        keywords_sound = state.bm25_dir is not None
+        if state.chunks or state.bm25_dir is not None:
+            try:
+                KeywordIndex.open(index_dir, state)
+            except IndexDamaged as exc:
+                keywords_sound = False
+                report.repaired.append(f"{str(exc).split('; ')[0]}: built again")
 
         documents, report.errors = scan_corpus(settings)
         current = {document.doc_id: document for document in documents}
@@ -136,7 +199,7 @@ def ingest(
                 report.unchanged.append(document.doc_id)
         report.removed = sorted(set(state.documents) - set(current))
 
-        if not to_embed and not report.removed and state.bm25_dir is not None:
+        if not to_embed and not report.removed and keywords_sound:
             report.chunks = len(state.chunks)
             report.seconds = time.perf_counter() - began
             return report
@@ -162,16 +225,17 @@ def ingest(
         last_commit = time.monotonic()
         commit_interval = settings.index.commit_every_s
         size = MIN_WINDOW
-        while report.embedded < total:
-            window = [chunk for _, chunk in flat[report.embedded : report.embedded + size]]
+        done = 0
+        while done < total:
+            window = [chunk for _, chunk in flat[done : done + size]]
             window_began = time.monotonic()
             store.add(window, embedder.embed_passages([chunk.embed_text for chunk in window]))
             rate = len(window) / max(time.monotonic() - window_began, 1e-3)
             size = max(MIN_WINDOW, min(MAX_WINDOW, int(rate * settings.index.commit_every_s)))
-            report.embedded += len(window)
+            done += len(window)
             if progress:
-                progress(report.embedded, total, flat[report.embedded - 1][0].source)
-            while waiting and last_chunk[len(planned) - len(waiting)] <= report.embedded:
+                progress(done, total, flat[done - 1][0].source)
+            while waiting and last_chunk[len(planned) - len(waiting)] <= done:
                 finished.append(waiting.popleft())
             if time.monotonic() - last_commit > commit_interval:
                 commit_began = time.monotonic()
@@ -181,6 +245,7 @@ def ingest(
                 last_commit = time.monotonic()
                 commit_interval = max(settings.index.commit_every_s, COMMIT_SPACING * (last_commit - commit_began))
 
+        report.embedded += done
         obsolete += _apply(state, finished + list(waiting), report.removed)  # waiting: only if nothing was embedded
         _commit(settings, state, store, obsolete, tokens)
         report.chunks = len(state.chunks)

@@ -9,7 +9,11 @@ from pathlib import Path
 
 from assistant.files import atomic_write
 from assistant.indexing.chunking import Chunk
-from assistant.indexing.state import IndexState
+from assistant.indexing.state import REPAIR, IndexDamaged, IndexState
+
+
+class KeywordIndexMissing(IndexDamaged):
+    """The folder the state names is not there: being swapped by an ingest, or deleted."""
 
 
 class KeywordIndex:
@@ -52,6 +56,31 @@ class KeywordIndex:
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text(encoding="utf-8"))
         retriever = bm25s.BM25.load(str(folder)) if chunk_ids else bm25s.BM25()
         return cls(retriever, chunk_ids)
+
+    @classmethod
+    def open(cls, index_dir: Path, state: IndexState) -> KeywordIndex:
+        """The keyword index the state names, checked to hold exactly the state's chunks.
+
+        Raises KeywordIndexMissing when its folder is not there and IndexDamaged, naming the
+        file, when it cannot be read or disagrees with the state."""
+        folder = index_dir / str(state.bm25_dir)
+        if state.bm25_dir is None or not (folder / "chunk_ids.json").is_file():
+            raise KeywordIndexMissing(f"the keyword index {folder} is missing; {REPAIR}")
+        try:
+            index = cls.load(folder)
+        except FileNotFoundError as exc:
+            raise KeywordIndexMissing(f"the keyword index {folder} is missing {exc.filename}; {REPAIR}") from None
+        except (ValueError, OSError, KeyError, EOFError) as exc:  # truncated arrays, broken JSON
+            raise IndexDamaged(f"the keyword index {folder} is damaged ({exc}); {REPAIR}") from None
+        expected = [chunk.id for chunk in state.chunks]
+        rows = index.retriever.scores["num_docs"] if index.chunk_ids else 0
+        if len(index.chunk_ids) != rows or sorted(index.chunk_ids) != sorted(expected):
+            raise IndexDamaged(
+                f"the keyword index {folder} disagrees with the index state: {folder / 'chunk_ids.json'} "
+                f"lists {len(index.chunk_ids)} passages, its BM25 matrix holds {rows}, the state "
+                f"{len(expected)}; {REPAIR}"
+            )
+        return index
 
     def query(self, text: str, top_k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first; only positive scores."""

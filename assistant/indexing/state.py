@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from assistant.documents import Document
 from assistant.errors import AssistantError
@@ -27,6 +28,19 @@ STATE_VERSION = 1
 
 class IndexLockedError(AssistantError, RuntimeError):
     """Another process is writing the index."""
+
+
+# What a message about a damaged part tells the user to do.
+REBUILD = (
+    "run `assistant ingest --rebuild` to build the index again from the documents "
+    "(the damaged part is moved aside; the documents themselves are not touched)"
+)
+REPAIR = "run `assistant ingest` to repair it (only what is missing is embedded again)"
+
+
+class IndexDamaged(AssistantError, RuntimeError):
+    """A part of the index cannot be read or disagrees with the rest; the message names the
+    part and the command that repairs it."""
 
 
 class IndexState(BaseModel):
@@ -42,7 +56,13 @@ def load_state(index_dir: Path) -> IndexState:
     path = index_dir / STATE_FILE
     if not path.is_file():
         return IndexState()
-    state = IndexState.model_validate_json(path.read_text(encoding="utf-8"))
+    try:
+        state = IndexState.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"]
+        raise IndexDamaged(f"the index state file {path} is damaged ({reason}); {REBUILD}") from None
+    except OSError as exc:
+        raise IndexDamaged(f"the index state file {path} cannot be read ({exc.strerror}); {REBUILD}") from None
     return state if state.version == STATE_VERSION else IndexState()
 
 
@@ -87,3 +107,18 @@ class IndexLock:
             fcntl.flock(self.handle, fcntl.LOCK_UN)
             self.handle.close()
             self.handle = None
+
+
+def set_aside(index_dir: Path, parts: list[Path]) -> Path:
+    """Move damaged parts of the index into a fresh `damaged-<time>` folder beside them, for
+    whoever wants to look at them; returns that folder. Nothing is deleted."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = index_dir / f"damaged-{stamp}"
+    serial = 1
+    while folder.exists():
+        serial += 1
+        folder = index_dir / f"damaged-{stamp}-{serial}"
+    folder.mkdir(parents=True)
+    for part in parts:
+        os.replace(part, folder / part.name)
+    return folder

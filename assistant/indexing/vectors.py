@@ -3,15 +3,49 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from assistant.errors import AssistantError
 from assistant.indexing.chunking import Chunk
+from assistant.indexing.state import REBUILD, IndexDamaged
 from assistant.settings import Settings, offline_environment
 
 
 class VectorStoreUnavailable(AssistantError, RuntimeError):
     """The Chroma server (or folder) cannot be reached; the message names where."""
+
+
+def server_address(settings: Settings) -> str:
+    return f"{settings.chroma.host}:{settings.chroma.port}"
+
+
+def unavailable(settings: Settings, exc: BaseException) -> VectorStoreUnavailable:
+    """The one message for a Chroma server that cannot be reached, on every path."""
+    return VectorStoreUnavailable(
+        f"cannot reach the Chroma server at {server_address(settings)} "
+        f"({exc.__class__.__name__}); is `chroma run --host {settings.chroma.host} "
+        f"--port {settings.chroma.port}` running?"
+    )
+
+
+def local_folder(settings: Settings) -> Path:
+    """Where the embedded Chroma keeps its database (used when no server is configured)."""
+    return settings.index_dir / "chroma"
+
+
+def damaged(settings: Settings, exc: BaseException) -> IndexDamaged:
+    database = local_folder(settings) / "chroma.sqlite3"
+    return IndexDamaged(f"the vector store {database} cannot be read ({exc}); {REBUILD}")
+
+
+def forget_local_clients() -> None:
+    """Drop chromadb's per-folder cache of open databases: after a failed open it keeps the
+    broken one, and every later client for that folder would be handed it again."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 
 
 def chroma_client(settings: Settings):
@@ -21,7 +55,6 @@ def chroma_client(settings: Settings):
 
     client_settings = ChromaClientSettings(anonymized_telemetry=False)
     if settings.chroma.host:
-        where = f"{settings.chroma.host}:{settings.chroma.port}"
         try:
             client = chromadb.HttpClient(
                 host=settings.chroma.host,
@@ -31,15 +64,27 @@ def chroma_client(settings: Settings):
             )
             client.heartbeat()
         except Exception as exc:
-            raise VectorStoreUnavailable(
-                f"cannot reach the Chroma server at {where} "
-                f"({exc.__class__.__name__}); is `chroma run --host {settings.chroma.host} "
-                f"--port {settings.chroma.port}` running?"
-            ) from None
+            raise unavailable(settings, exc) from None
         return client
-    path = settings.index_dir / "chroma"
+    path = local_folder(settings)
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=client_settings)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=client_settings)
+    except Exception as exc:  # chromadb's InternalError for a malformed or foreign database file
+        forget_local_clients()
+        raise damaged(settings, exc) from None
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """Whether `exc`, or an error it wraps, is the transport failing (server down or gone)."""
+    import httpx
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, (httpx.TransportError, ConnectionError)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 @dataclass
@@ -50,6 +95,21 @@ class VectorStore:
     _collection: object = field(default=None, init=False)
     _store: object = field(default=None, init=False)
 
+    @contextmanager
+    def _reaching(self):
+        """Turn a server lost mid-session into the same VectorStoreUnavailable that opening
+        reports, on every operation (ask, search, ingest), and forget the connection so the
+        next call reconnects once the server is back."""
+        try:
+            yield
+        except AssistantError:
+            raise
+        except Exception as exc:
+            if self.settings.chroma.host and _lost_connection(exc):
+                self.refresh()
+                raise unavailable(self.settings, exc) from None
+            raise
+
     def _open(self):
         """llama-index's store over the collection, for writing (ingest)."""
         if self._store is None:
@@ -59,12 +119,20 @@ class VectorStore:
         return self._store
 
     @property
+    def where(self) -> str:
+        """Where the vectors live, as a person would look for them."""
+        if self.settings.chroma.host:
+            return f"the Chroma server at {server_address(self.settings)}"
+        return str(local_folder(self.settings))
+
+    @property
     def collection(self):
         if self._collection is None:
-            client = chroma_client(self.settings)
-            self._collection = client.get_or_create_collection(
-                self.settings.index.collection, metadata={"hnsw:space": "cosine"}
-            )
+            with self._reaching():
+                client = chroma_client(self.settings)
+                self._collection = client.get_or_create_collection(
+                    self.settings.index.collection, metadata={"hnsw:space": "cosine"}
+                )
         return self._collection
 
     def add(self, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
@@ -80,15 +148,25 @@ class VectorStore:
             )
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
-        for first in range(0, len(nodes), 1000):  # Chroma caps a batch's size
-            self._open().add(nodes[first : first + 1000])
+        with self._reaching():
+            for first in range(0, len(nodes), 1000):  # Chroma caps a batch's size
+                self._open().add(nodes[first : first + 1000])
 
     def ids(self) -> set[str]:
-        return set(self.collection.get(include=[])["ids"])
+        collection = self.collection
+        with self._reaching():
+            return set(collection.get(include=[])["ids"])
+
+    def count(self) -> int:
+        collection = self.collection
+        with self._reaching():
+            return collection.count()
 
     def delete(self, ids: list[str]) -> None:
-        for first in range(0, len(ids), 1000):
-            self.collection.delete(ids=ids[first : first + 1000])
+        collection = self.collection
+        with self._reaching():
+            for first in range(0, len(ids), 1000):
+                collection.delete(ids=ids[first : first + 1000])
 
     def refresh(self) -> None:
         """Forget the open collection: another process may have rebuilt it."""
@@ -98,8 +176,9 @@ class VectorStore:
         client = chroma_client(self.settings)
         try:
             client.delete_collection(self.settings.index.collection)
-        except Exception:  # not there yet: nothing to reset
-            pass
+        except Exception as exc:  # not there yet: nothing to reset
+            if self.settings.chroma.host and _lost_connection(exc):
+                raise unavailable(self.settings, exc) from None
         self._store = self._collection = None
 
     def query(self, embedding: list[float], top_k: int, doc_ids: list[str] | None) -> list[tuple[str, float]]:
@@ -109,9 +188,11 @@ class VectorStore:
         ChromaVectorStore would send: reading needs no llama-index, which keeps the import
         of llama-index-core (~1.5 s) out of every `assistant ask`."""
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
-        result = self.collection.query(
-            query_embeddings=[embedding], n_results=top_k, where=where, include=["distances"]
-        )
+        collection = self.collection
+        with self._reaching():
+            result = collection.query(
+                query_embeddings=[embedding], n_results=top_k, where=where, include=["distances"]
+            )
         # With cosine space Chroma's distance is 1 - cos.
         return [
             (chunk_id, 1.0 - distance)
