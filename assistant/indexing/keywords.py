@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.files import atomic_write
 from assistant.indexing.chunking import Chunk
 from assistant.indexing.state import REPAIR, IndexDamaged, IndexState
+from assistant.indexing.words import terms, terms_of_many
 
 
 class KeywordIndexMissing(IndexDamaged):
@@ -17,17 +18,13 @@ class KeywordIndexMissing(IndexDamaged):
 
 
 class KeywordIndex:
-    """BM25 over the chunks' title, heading and text, via bm25s with a stemmer."""
+    """BM25 over the chunks' title, heading and text, via bm25s, with the package's one
+    tokenizer and stemmer (words.py)."""
 
     def __init__(self, retriever, chunk_ids: list[str]):
         self.retriever = retriever
         self.chunk_ids = chunk_ids
-
-    @staticmethod
-    def _stemmer():
-        import Stemmer
-
-        return Stemmer.Stemmer("english")
+        self._rows: dict[str, int] | None = None  # chunk id -> matrix row, made on the first filtered query
 
     @classmethod
     def build(cls, chunks: list[Chunk], tokens: KeywordTokens | None = None) -> KeywordIndex:
@@ -35,12 +32,7 @@ class KeywordIndex:
 
         retriever = bm25s.BM25()
         if chunks:
-            if tokens is None:
-                texts = [chunk.embed_text for chunk in chunks]
-                corpus = bm25s.tokenize(texts, stopwords="en", stemmer=cls._stemmer(), show_progress=False)
-            else:
-                corpus = tokens.tokenized(chunks)
-            retriever.index(corpus, show_progress=False)
+            retriever.index((tokens or KeywordTokens()).tokenized(chunks), show_progress=False)
         return cls(retriever, [chunk.id for chunk in chunks])
 
     def save(self, folder: Path) -> None:
@@ -83,25 +75,29 @@ class KeywordIndex:
         return index
 
     def query(self, text: str, top_k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score), best first; only positive scores."""
-        import bm25s
+        """(chunk id, BM25 score), best first; only positive scores, only `allowed` chunks if given."""
+        import numpy as np
 
-        if not self.chunk_ids:
+        query_terms = terms(text)
+        if not self.chunk_ids or not query_terms:
             return []
-        tokens = bm25s.tokenize([text], stopwords="en", stemmer=self._stemmer(), show_progress=False)
-        if not tokens.vocab:
-            return []
-        k = len(self.chunk_ids) if allowed is not None else min(top_k, len(self.chunk_ids))
-        documents, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        hits = []
-        for index, score in zip(documents[0], scores[0], strict=True):
-            chunk_id = self.chunk_ids[int(index)]
-            if score <= 0 or (allowed is not None and chunk_id not in allowed):
-                continue
-            hits.append((chunk_id, float(score)))
-            if len(hits) == top_k:
-                break
-        return hits
+        mask = None
+        if allowed is not None:
+            # Scores outside the filter are zeroed inside bm25s's own top-k, instead of ranking
+            # every chunk and dropping most of them here.
+            if self._rows is None:
+                self._rows = {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
+            mask = np.zeros(len(self.chunk_ids), dtype=np.float32)
+            mask[[self._rows[c] for c in allowed if c in self._rows]] = 1.0
+        k = min(top_k, len(self.chunk_ids))
+        documents, scores = self.retriever.retrieve(
+            [query_terms], k=k, show_progress=False, n_threads=1, weight_mask=mask
+        )
+        return [
+            (self.chunk_ids[int(index)], float(score))
+            for index, score in zip(documents[0], scores[0], strict=True)
+            if score > 0
+        ]
 
 
 class KeywordTokens:
@@ -117,19 +113,15 @@ class KeywordTokens:
         self.ids: dict[str, object] = {}  # chunk id -> int32 array (a list of ints would take ~5x the memory)
 
     def tokenized(self, chunks: list[Chunk]):
-        import bm25s
         import numpy as np
         from bm25s.tokenization import Tokenized
 
         missing = [chunk for chunk in chunks if chunk.id not in self.ids]
         if missing:
-            words = bm25s.tokenize(
-                [chunk.embed_text for chunk in missing], stopwords="en", stemmer=KeywordIndex._stemmer(),
-                return_ids=False, show_progress=False,
-            )
-            for chunk, tokens in zip(missing, words, strict=True):
-                ids = (self.vocab.setdefault(token, len(self.vocab)) for token in tokens)
-                self.ids[chunk.id] = np.fromiter(ids, dtype=np.int32, count=len(tokens))
+            for chunk, chunk_terms in zip(missing, terms_of_many([c.embed_text for c in missing]), strict=True):
+                chunk_terms = chunk_terms or [""]  # a passage without words, as bm25s's tokenizer has it
+                ids = (self.vocab.setdefault(term, len(self.vocab)) for term in chunk_terms)
+                self.ids[chunk.id] = np.fromiter(ids, dtype=np.int32, count=len(chunk_terms))
         # bm25s indexes lists faster than arrays, and adds to the vocabulary it is given: a copy
         return Tokenized(ids=[self.ids[chunk.id].tolist() for chunk in chunks], vocab=dict(self.vocab))
 
