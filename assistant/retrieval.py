@@ -43,6 +43,21 @@ class Filters(BaseModel):
         )
         return all(not wanted or value in wanted for wanted, value in checks)
 
+    def chroma_where(self) -> dict | None:
+        """The same filter for Chroma, on the metadata written with every chunk (and rewritten
+        when a document's catalog entry changes): Chroma indexes these fields, where a
+        `doc_id IN (~2,000 ids)` list was evaluated id by id."""
+        clauses = [
+            {field: {"$in": list(values)}}
+            for field, values in (
+                ("doc_id", self.doc_ids), ("kind", self.kinds), ("region", self.regions), ("year", self.years)
+            )
+            if values
+        ]
+        if len(clauses) > 1:
+            return {"$and": clauses}
+        return clauses[0] if clauses else None
+
 
 @dataclass
 class Hit:
@@ -163,7 +178,9 @@ class Retriever:
         top_k = top_k or config.top_k
         snapshot = self.snapshot()
         allowed_docs = None
+        where = None
         if filters is not None and filters.active():
+            where = filters.chroma_where()
             allowed_docs = [d.doc_id for d in snapshot.documents.values() if filters.matches(d)]
             if not allowed_docs:
                 return []
@@ -181,8 +198,9 @@ class Retriever:
             embedding = query_embedding or self.embedder.embed_query(question)
             dense = [
                 (chunk_id, score)
-                for chunk_id, score in self.store.query(embedding, candidates, allowed_docs)
-                if chunk_id in snapshot.chunks  # committed chunks only
+                for chunk_id, score in self.store.query(embedding, candidates, where)
+                # committed chunks only, and the state's metadata has the last word on the filter
+                if chunk_id in snapshot.chunks and (allowed_chunks is None or chunk_id in allowed_chunks)
             ]
         keyword = (
             snapshot.keywords.query(question, candidates, allowed_chunks) if config.use_bm25 else []

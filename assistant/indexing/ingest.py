@@ -59,6 +59,7 @@ Progress = Callable[[int, int, str], None]  # (chunks done, chunks to embed, cur
 class IngestReport(BaseModel):
     added: list[str] = []
     updated: list[str] = []
+    relabelled: list[str] = []  # catalog details changed (kind, region, year): metadata rewritten, nothing embedded
     removed: list[str] = []
     unchanged: list[str] = []
     chunks: int = 0  # chunks in the index after this ingest
@@ -71,13 +72,13 @@ class IngestReport(BaseModel):
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.relabelled or self.removed)
 
     def summary(self) -> str:
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
             f"unchanged {len(self.unchanged)}, chunks {self.chunks}, errors {len(self.errors)}"
-        )
+        ) + (f", relabelled {len(self.relabelled)}" if self.relabelled else "")
 
 
 def _commit(
@@ -90,6 +91,27 @@ def _commit(
     if obsolete:
         store.delete(obsolete)
         obsolete.clear()
+
+
+def _only_labels_changed(known: Document, document: Document) -> bool:
+    """Whether only the catalog details filters read changed: the text and title (which the
+    vectors and BM25 were made from, see Chunk.embed_text) are the same."""
+    return known.text == document.text and known.title == document.title and known.source == document.source
+
+
+def _relabel(state: IndexState, store: VectorStore, documents: list[Document]) -> None:
+    """Give the documents' chunks their new kind, region and year, in Chroma first and then in
+    the state (committed by the caller), keeping their vectors and ids."""
+    changed = {document.doc_id: document for document in documents}
+    chunks = []
+    for index, chunk in enumerate(state.chunks):
+        document = changed.get(chunk.doc_id)
+        if document is not None:
+            chunk = chunk.model_copy(update={"kind": document.kind, "region": document.region, "year": document.year})
+            state.chunks[index] = chunk
+            chunks.append(chunk)
+    store.relabel(chunks)
+    state.documents.update(changed)
 
 
 def _apply(state: IndexState, finished: list[tuple[Document, list[Chunk]]], removed: list[str]) -> list[str]:
@@ -187,11 +209,15 @@ def ingest(
         documents, report.errors = scan_corpus(settings)
         current = {document.doc_id: document for document in documents}
         to_embed: list[Document] = []
+        relabel: list[Document] = []
         for document in documents:
             known = state.documents.get(document.doc_id)
             if known is None:
                 report.added.append(document.doc_id)
                 to_embed.append(document)
+            elif known.content_hash != document.content_hash and _only_labels_changed(known, document):
+                report.relabelled.append(document.doc_id)
+                relabel.append(document)
             elif known.content_hash != document.content_hash:
                 report.updated.append(document.doc_id)
                 to_embed.append(document)
@@ -199,12 +225,15 @@ def ingest(
                 report.unchanged.append(document.doc_id)
         report.removed = sorted(set(state.documents) - set(current))
 
-        if not to_embed and not report.removed and keywords_sound:
+        if relabel:
+            _relabel(state, store, relabel)
+        if not to_embed and not relabel and not report.removed and keywords_sound:
             report.chunks = len(state.chunks)
             report.seconds = time.perf_counter() - began
             return report
 
-        embedder = embedder or Embedder(settings)
+        if to_embed:
+            embedder = embedder or Embedder(settings)
         planned = [
             (document, chunk_document(
                 document,

@@ -181,13 +181,24 @@ class VectorStore:
                 raise unavailable(self.settings, exc) from None
         self._store = self._collection = None
 
-    def query(self, embedding: list[float], top_k: int, doc_ids: list[str] | None) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first.
+    def relabel(self, chunks: list[Chunk]) -> None:
+        """Rewrite the metadata filters read (kind, region, year) of stored chunks; their
+        vectors stay. Chroma merges an update into the stored metadata; None removes a key."""
+        collection = self.collection
+        with self._reaching():
+            for first in range(0, len(chunks), 1000):
+                batch = chunks[first : first + 1000]
+                collection.update(
+                    ids=[chunk.id for chunk in batch],
+                    metadatas=[{"kind": c.kind, "region": c.region, "year": c.year} for c in batch],
+                )
 
-        Straight to the Chroma collection, with the same `doc_id IN (...)` filter that
-        ChromaVectorStore would send: reading needs no llama-index, which keeps the import
+    def query(self, embedding: list[float], top_k: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first, among chunks whose metadata matches
+        `where` (a Chroma filter).
+
+        Straight to the Chroma collection: reading needs no llama-index, which keeps the import
         of llama-index-core (~1.5 s) out of every `assistant ask`."""
-        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
         collection = self.collection
         with self._reaching():
             result = collection.query(
