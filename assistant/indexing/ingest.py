@@ -9,6 +9,12 @@ Order of work, chosen so that a crash at any point leaves a usable index:
 4. delete the vectors of removed documents and of replaced versions.
 Long ingests commit every `index.commit_every_s` seconds so a crash loses little, or
 less often when a commit itself grows costly (see COMMIT_SPACING).
+
+Each ingest also repairs what is missing: vectors the state lists but the store lost are
+embedded again (only those), and a keyword index that is missing or disagrees with the state
+is built again. A document whose catalog entry changed only in what filters read (kind,
+region, year) is relabelled in place, without embedding. `rebuild` first moves the parts that
+cannot be opened (state file, Chroma database) aside, to `index/damaged-<time>/`.
 """
 
 from __future__ import annotations

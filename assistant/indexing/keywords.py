@@ -64,9 +64,9 @@ class KeywordIndex:
             raise KeywordIndexMissing(f"the keyword index {folder} is missing {exc.filename}; {REPAIR}") from None
         except (ValueError, OSError, KeyError, EOFError) as exc:  # truncated arrays, broken JSON
             raise IndexDamaged(f"the keyword index {folder} is damaged ({exc}); {REPAIR}") from None
-        expected = [chunk.id for chunk in state.chunks]
+        expected = [chunk.id for chunk in state.chunks]  # the order it was built in
         rows = index.retriever.scores["num_docs"] if index.chunk_ids else 0
-        if len(index.chunk_ids) != rows or sorted(index.chunk_ids) != sorted(expected):
+        if len(index.chunk_ids) != rows or index.chunk_ids != expected:
             raise IndexDamaged(
                 f"the keyword index {folder} disagrees with the index state: {folder / 'chunk_ids.json'} "
                 f"lists {len(index.chunk_ids)} passages, its BM25 matrix holds {rows}, the state "
