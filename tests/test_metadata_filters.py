@@ -67,7 +67,7 @@ def test_catalog_change_is_relabelled_without_embedding_and_reaches_the_filters(
     l_county_chunks = {c for c, chunk in before.items() if chunk.doc_id == L_COUNTY}
     by_year = retriever.search(question, top_k=50, filters=Filters(years=[2019]))
     assert {hit.chunk.id for hit in by_year} == l_county_chunks
-    assert all(hit.dense is not None for hit in by_year)  # found by Chroma's own filter, not only BM25
+    assert all(hit.dense is not None for hit in by_year)  # found by the dense half too, not only BM25
     assert retriever.search(question, filters=Filters(regions=["L County"])) == []
     by_kind = retriever.search("health poverty alleviation problems", filters=Filters(kinds=["field report"]))
     assert by_kind and {hit.chunk.doc_id for hit in by_kind} == {J_TOWN}

@@ -193,6 +193,22 @@ class VectorStore:
                     metadatas=[{"kind": c.kind, "region": c.region, "year": c.year} for c in batch],
                 )
 
+    def similarities(self, embedding: list[float], ids: list[str]) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the given stored chunks, best first, computed exactly
+        from their stored vectors."""
+        import numpy as np
+
+        collection = self.collection
+        with self._reaching():
+            stored = collection.get(ids=list(ids), include=["embeddings"])
+        if not stored["ids"]:
+            return []
+        vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+        query = np.asarray(embedding, dtype=np.float32)
+        scores = (vectors @ query) / np.maximum(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-12)
+        order = np.argsort(-scores, kind="stable")
+        return [(stored["ids"][i], float(scores[i])) for i in order]
+
     def query(self, embedding: list[float], top_k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first, among chunks whose metadata matches
         `where` (a Chroma filter).
