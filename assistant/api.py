@@ -21,13 +21,17 @@ from assistant.answering.query import Query, read_query
 from assistant.answering.terms import stems
 from assistant.answering.verify import verify
 from assistant.conversation import Conversation
-from assistant.documents import FileError, library, load_document
-from assistant.documents.readers import SUPPORTED, UnreadableDocument
+from assistant.documents import FileError, library
+from assistant.documents.corpus import add_upload
+from assistant.documents.describe import Guess
+from assistant.documents.details import set_details
+from assistant.documents.readers import SUPPORTED, ReadLimits, UnreadableDocument
 from assistant.errors import AssistantError, InvalidRequest
 from assistant.examples import ExampleQuestion, example_questions
 from assistant.feedback import FEEDBACK_FILE, FeedbackRecord, FeedbackStore
 from assistant.indexing.embedding import Embedder
 from assistant.indexing.ingest import IngestReport, Progress, ingest
+from assistant.names import printable
 from assistant.questions import clean_question
 from assistant.retrieval import Filters, Hit, IndexNotReady, Retriever, Snapshot
 from assistant.settings import Settings, load_settings, offline_environment
@@ -49,6 +53,14 @@ class DocumentInfo(BaseModel):
     uploaded: bool = False  # an upload (removing it deletes the file) rather than a corpus file
 
 
+class UploadReport(IngestReport):
+    """An ingest report for added files, with what was guessed about each new document (its kind
+    and year, read from its title and first lines) for the user to check and correct with
+    `describe_document`."""
+
+    guesses: dict[str, Guess] = {}  # doc_id -> the kind and year guessed
+
+
 class Facets(BaseModel):
     """What the indexed documents can be filtered on (all empty before the first ingest)."""
 
@@ -63,6 +75,19 @@ class UploadRules(BaseModel):
 
     types: list[str]  # file name endings, e.g. ".pdf"
     max_mb: float  # per file
+
+
+class FoundPassage(BaseModel):
+    """A passage retrieval found for a query, best first; `text` is `document_text(doc_id)[start:end]`."""
+
+    id: str  # the passage's (chunk's) id in the index
+    doc_id: str
+    title: str
+    section: str = ""
+    text: str
+    start: int
+    end: int
+    score: float  # fused retrieval score
 
 
 class CitationContext(BaseModel):
@@ -144,7 +169,7 @@ class Assistant:
         paths: Iterable[str | Path],
         names: Iterable[str] | None = None,
         progress: Progress | None = None,
-    ) -> IngestReport:
+    ) -> UploadReport:
         """Store files in the uploads folder and index them; searchable when this returns.
 
         `names` are the names the user gave the files (default: the paths' names); they
@@ -156,19 +181,20 @@ class Assistant:
         if len(names) != len(paths):
             raise ValueError(f"{len(paths)} files but {len(names)} names")
         max_bytes = int(self.settings.ui.max_upload_mb * 1_000_000)
+        limits = ReadLimits.of(self.settings.corpus)
         rejected: list[FileError] = []
+        guesses: dict[str, Guess] = {}
         with self._ingest_lock:
             for path, name in zip(paths, names, strict=True):
                 shown = name.replace("\\", "/").rsplit("/", 1)[-1] or name
                 try:
-                    safe = library.check_upload(path, name, max_bytes)
-                    load_document(path, f"{library.UPLOADS}/{safe}", None, max_bytes)  # readable at all?
-                    library.store_upload(self.settings, path, safe)
+                    document, guess = add_upload(self.settings, path, name, max_bytes, limits)
+                    guesses[document.doc_id] = guess
                 except UnreadableDocument as exc:
                     rejected.append(FileError(source=shown, reason=str(exc)))
             report = self.ingest(progress=progress)
         report.errors = rejected + report.errors
-        return report
+        return UploadReport(**report.model_dump(), guesses=guesses)
 
     def remove_document(self, doc_id: str) -> IngestReport:
         """Take a document out of the index. An upload's file is deleted; a corpus file is
@@ -183,6 +209,28 @@ class Assistant:
             else:
                 library.exclude(self.settings, document.source, doc_id, document.title)
             return self.ingest()
+
+    def describe_document(self, doc_id: str, title=..., kind=..., region=..., year=...) -> DocumentInfo:
+        """Set a document's title, kind, region or year (what citations show and filters use); the
+        details not passed (`...`) stay as they are, None (or a blank text) clears one. Kept in
+        corpus/catalog.yaml for a file of the corpus folder, beside the file for an upload; the
+        index takes them at once. Raises InvalidRequest for an unknown id or a bad value."""
+        changes = {
+            field: value
+            for field, value in (("title", title), ("kind", kind), ("region", region), ("year", year))
+            if value is not ...
+        }
+        with self._ingest_lock:
+            documents = self.retriever.snapshot().documents
+            if doc_id not in documents:
+                raise InvalidRequest(f"there is no document with id {doc_id!r} in the index")
+            set_details(self.settings, documents[doc_id], changes)
+            report = self.ingest()
+        described = next((d for d in self.documents() if d.doc_id == doc_id), None)
+        if described is None:  # the file could not be read again: say why
+            reasons = [str(e) for e in report.errors if e.source == documents[doc_id].source]
+            raise InvalidRequest(f"{doc_id!r} could not be indexed again: {'; '.join(reasons) or 'unknown reason'}")
+        return described
 
     def excluded_documents(self) -> list[library.Exclusion]:
         """Corpus documents removed from the index (their files are still in the corpus folder)."""
@@ -213,7 +261,7 @@ class Assistant:
         except IndexNotReady:
             return Facets()
         return Facets(
-            documents=[(d.title, d.doc_id) for d in documents],
+            documents=[(printable(d.title), d.doc_id) for d in documents],  # labels for a menu
             kinds=sorted({d.kind for d in documents}),
             regions=sorted({d.region for d in documents if d.region}),
             years=sorted({d.year for d in documents if d.year}),
@@ -255,11 +303,28 @@ class Assistant:
         pass the id of an earlier record to amend it."""
         return self.feedback.add(answer, liked, comment, self.settings.fingerprint(), feedback_id)
 
+    def search_passages(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[FoundPassage]:
+        """The `k` passages (default retrieval.top_k) retrieval finds for `query`, best first, without
+        composing an answer: for tools that read the passages themselves."""
+        text, _ = clean_question(query, self.settings.answering.max_question_chars)
+        if k is not None and not 1 <= k <= 100:
+            raise InvalidRequest(f"k must be between 1 and 100, not {k}")
+        return [
+            FoundPassage(id=h.chunk.id, doc_id=h.chunk.doc_id, title=h.chunk.title, section=h.chunk.section,
+                         text=h.chunk.text, start=h.chunk.start, end=h.chunk.end, score=round(h.score, 6))
+            for h in self.retriever.search(text, top_k=k, filters=filters)
+        ]
+
     def conversation(self, filters: Filters | None = None) -> Conversation:
         condense = None
         if self.settings.answering.mode == "llm":
             condense = self._guarded_llm(self.llm_answerer.condense)
-        return Conversation(self.ask, filters=filters, condense=condense)
+        return Conversation(
+            self.ask,
+            filters=filters,
+            condense=condense,
+            max_question_chars=self.settings.answering.max_question_chars,
+        )
 
     def ask(
         self,

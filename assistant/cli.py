@@ -1,10 +1,13 @@
-"""`assistant` on the command line: ingest, ask, chat, docs, analyze, ui. No logic of its own."""
+"""`assistant` on the command line: ingest, ask, chat, docs, analyze, ui, mcp. No logic of its own."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from assistant.names import printable
+
+DETAILS = ("title", "kind", "region", "year")  # what `docs --set` sets: Assistant.describe_document's keywords
 EXAMPLE_QUESTION = "Which departments are responsible for Internet + Social Security in Guangdong's plan?"
 
 
@@ -23,13 +26,13 @@ def print_answer(answer, show_sources: bool = True) -> None:
         print(f"(answering: {answer.question})\n")
     for warning in answer.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(answer.text)
+    print(printable(answer.text, keep_lines=True))
     if show_sources and answer.citations:
         print("\nSources:")
         for c in answer.citations:
             where = f" — {c.section}" if c.section else ""
-            print(f"[{c.number}] {c.title} ({c.doc_id}{where}, chars {c.start}-{c.end})")
-            print(f"    \"{c.text}\"")
+            print(f"[{c.number}] {printable(c.title)} ({printable(c.doc_id)}{where}, chars {c.start}-{c.end})")
+            print(f"    \"{printable(c.text)}\"")
     if answer.removed_citations:
         print(f"\n(removed citation markers that pointed at no passage: {answer.removed_citations})")
 
@@ -44,14 +47,14 @@ def cmd_ingest(args) -> int:
         nonlocal bar
         if bar is None:
             bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
-        bar.set_postfix_str(source[-40:], refresh=False)
+        bar.set_postfix_str(printable(source)[-40:], refresh=False)
         bar.update(done - bar.n)
 
     report = bot.ingest(rebuild=args.rebuild, progress=progress)
     if bar is not None:
         bar.close()
     for error in report.errors:
-        print(f"skipped {error.source}: it {error.reason}", file=sys.stderr)
+        print(f"skipped {printable(error.source)}: it {printable(error.reason)}", file=sys.stderr)
     if report.set_aside:
         print(f"moved the damaged parts of the old index to {report.set_aside}")
     for repair in report.repaired:
@@ -102,18 +105,39 @@ def cmd_chat(args) -> int:
         try:
             last = conversation.ask(line)
         except ValueError as exc:
-            print(f"error: {exc}")
+            print(f"error: {printable(exc, keep_lines=True)}")
             continue
         print_answer(last, show_sources=False)
 
 
 def cmd_docs(args) -> int:
     bot = _assistant(args)
+    if args.set:
+        doc_id, *assignments = args.set
+        changes = {}
+        for assignment in assignments:
+            field, equals, value = assignment.partition("=")
+            if not equals:
+                print(f"error: {printable(assignment)!r} is not field=value (e.g. year=2016)", file=sys.stderr)
+                return 2
+            if field.strip() not in DETAILS:
+                print(f"error: unknown document detail {printable(field)!r} (the details are {', '.join(DETAILS)})",
+                      file=sys.stderr)
+                return 2
+            changes[field.strip()] = value
+        if not changes:
+            print("error: give the details to set after the id, e.g. year=2016 kind='action plan'", file=sys.stderr)
+            return 2
+        d = bot.describe_document(doc_id, **changes)
+        print(f"{printable(d.doc_id)}: {printable(d.title)} · {printable(d.kind)} · {printable(d.region or '-')} · "
+              f"{d.year or '-'}")
+        return 0
     rows = bot.documents()
-    width = max((len(r.doc_id) for r in rows), default=6)
+    ids = {r.doc_id: printable(r.doc_id) for r in rows}
+    width = max((len(shown) for shown in ids.values()), default=6)
     print(f"{'id':<{width}}  chunks  kind / year  title")
     for r in rows:
-        print(f"{r.doc_id:<{width}}  {r.chunks:>6}  {r.kind} / {r.year or '-'}  {r.title}")
+        print(f"{ids[r.doc_id]:<{width}}  {r.chunks:>6}  {printable(r.kind)} / {r.year or '-'}  {printable(r.title)}")
     return 0
 
 
@@ -143,10 +167,19 @@ def cmd_ui(args) -> int:
     overrides = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
     settings = load_settings(**({"ui": overrides} if overrides else {}))
     ui = settings.ui
-    print(f"Serving the policy assistant on http://{ui.host}:{ui.port} (Ctrl+C stops it)", flush=True)
+    print(f"Serving the policy assistant on http://{ui.host}:{ui.port}, its OpenAI-compatible API on "
+          f"http://{ui.host}:{ui.port}/v1 (Ctrl+C stops it)", flush=True)
     from assistant.server import serve
 
     serve(Assistant(settings))
+    return 0
+
+
+def cmd_mcp(args) -> int:
+    """Serve the MCP tools over stdin/stdout until the client disconnects."""
+    from assistant.mcp_server import run
+
+    run(_assistant(args))
     return 0
 
 
@@ -170,7 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["extractive", "llm"])
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("docs", help="list the indexed documents")
+    p = sub.add_parser(
+        "docs", help="list the indexed documents, or set one's details",
+        description="List the indexed documents. With --set, set a document's title, kind, region or year "
+        "(kept in corpus/catalog.yaml, or beside an upload); an empty value clears one.",
+    )
+    p.add_argument(
+        "--set", nargs="+", metavar=("ID", "FIELD=VALUE"),
+        help="e.g. --set j-town-health-poverty-alleviation year=2016 'kind=research abstract'",
+    )
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser(
@@ -196,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default from settings: 7860)")
     p.set_defaults(func=cmd_ui)
 
+    p = sub.add_parser("mcp", help="serve the assistant as MCP tools over stdio (for MCP clients)")
+    p.set_defaults(func=cmd_mcp)
+
     p = sub.add_parser("demo", help="answer an example question")
     p.set_defaults(func=cmd_demo)
     return parser
@@ -209,13 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, keep_lines=True)}", file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, keep_lines=True)}", file=sys.stderr)
         return 2
     except AssistantError as exc:  # no index yet, a damaged one, the vector server down, the model failing
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, keep_lines=True)}", file=sys.stderr)
         return 1
 
 

@@ -35,7 +35,7 @@ _REFERS_BACK = re.compile(
 _DOCUMENT_NOUNS = r"(?:study|paper|plan|notice|document|article|report|survey|review|opinions|programme|analysis)"
 # "the J Town study", "Guangdong's 2015 plan", "the study of Guangdong's Internet medical policy"
 _SUBJECT = re.compile(
-    rf"\b(?:the|this|that)\s+(?:[\w’'+-]+\s+){{1,6}}?{_DOCUMENT_NOUNS}\b"
+    rf"\b(?:the|this|that)\s+(?:(?!of\b)[\w’'+-]+\s+){{1,6}}?{_DOCUMENT_NOUNS}\b"
     rf"|\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){{0,3}}[’']s\s+(?:[\w+-]+\s+){{0,4}}?{_DOCUMENT_NOUNS}\b",
 )
 # A reference to the earlier subject inside a follow-up, replaced by the subject itself.
@@ -112,8 +112,10 @@ class Conversation:
         max_turns: int = 10,
         filters: Filters | None = None,
         condense: Condense | None = None,
+        max_question_chars: int | None = None,
     ):
         self._ask = ask
+        self.max_question_chars = max_question_chars
         self.turns: deque[Turn] = deque(maxlen=max_turns)
         self.filters = filters
         self.condense = condense
@@ -124,7 +126,9 @@ class Conversation:
     def ask(self, question: str, **kwargs) -> Answer:
         # Refuse a question with nothing in it before it can pass for a short follow-up
         # ("?!" after a turn would otherwise be rewritten into the earlier question).
-        question, _ = clean_question(question)
+        # Cut here too, with the library's limit: a 100,000-character "follow-up" must not be
+        # rewritten into the earlier question and lose the warning that it was cut.
+        question, warnings = clean_question(question, self.max_question_chars)
         previous = self.turns[-1] if self.turns else None
         rewritten, filters, intent = question, kwargs.pop("filters", self.filters), None
         context = None
@@ -138,6 +142,7 @@ class Conversation:
         answer = self._ask(rewritten, filters=filters, intent=intent, context=context, **kwargs)
         if rewritten != question:
             answer.original_question = question
+        answer.warnings = [w for w in warnings if w not in answer.warnings] + answer.warnings
         self.turns.append(Turn(question=question, answer=answer))
         return answer
 

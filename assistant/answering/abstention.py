@@ -136,6 +136,10 @@ _COUNTED_NOUN = re.compile(
     r"|[?,.]|$)", re.I)
 
 
+_SINGULAR = {"cities": "city", "counties": "county"}
+_PLACE_UNIT = re.compile(r"\b(province|city|cities|county|counties|district|town|prefecture|region)", re.I)
+
+
 def _value_missing(evidence: Evidence) -> str | None:
     """The kind of value asked for (a share, an amount, a count, a year, a place, a body) must stand
     in a passage on the question's own topic: for a count, next to the thing counted ("12 Internet
@@ -144,7 +148,12 @@ def _value_missing(evidence: Evidence) -> str | None:
     query = evidence.query
     answer_type = next(t for t in cues().answer_types if t.name == query.answer_type)
     question_names = {n for n in query.names}
-    units = [s for s in evidence.units if s.unit.layer != "design" or query.asks_method]
+    # Design statements count here: they hold a study's setting and sample ("its 11 township centres").
+    units = list(evidence.units)
+    # A question naming a place or body asks about it: the value must come from its documents.
+    named = named_documents(query, evidence.doc_order(), evidence.documents)
+    if named:
+        units = [s for s in units if s.unit.doc_id in named]
     if query.answer_type == "count":
         counted = _COUNTED_NOUN.search(query.text)
         if counted:
@@ -160,14 +169,22 @@ def _value_missing(evidence: Evidence) -> str | None:
                 return None  # the counted thing goes by another name here: leave it to the other checks
             return f"the passages give no number of {counted.group(1)}"
     if query.answer_type == "organisation" and evidence.responsibilities:
-        named = named_documents(query, evidence.doc_order(), evidence.documents)
         if not named or any(r.doc_id in named for r in evidence.responsibilities):
             return None
+    # The words asking for the value ("how much has ... grown") are no topic the value must stand beside.
+    asking = answer_type.asks.search(query.text)
+    asked = stems(asking.group(0)) if asking else set()
+    unit_word = _PLACE_UNIT.search(asking.group(0)) if asking and query.answer_type == "place" else None
+    place_unit = _SINGULAR.get(unit_word.group(1).lower(), unit_word.group(1).lower()) if unit_word else None
     for scored in units:
         topic = within_document(query.topic or query.terms, evidence.documents[scored.unit.doc_id])
+        topic = tuple(t for t in topic if t not in asked)
         if topic and not term_overlap(topic, stems(scored.unit.text)):
             continue
         values = [m.group(0).lower() for m in answer_type.looks.finditer(scored.unit.text)]
+        if place_unit:
+            # "Which province": a named province ("Guangdong Province"), not the word "provinces".
+            values = [v for v in values if place_unit in v and not v.startswith(place_unit)]
         if any(v not in question_names for v in values):
             return None
     return f"the passages on this topic give no {query.answer_type}"

@@ -24,7 +24,7 @@ from assistant.answering.evidence import (
     term_overlap,
 )
 from assistant.answering.models import Answer
-from assistant.answering.reading import Responsibility, Unit, quoted
+from assistant.answering.reading import ENUMERATION_GAP, Responsibility, Unit, quoted
 from assistant.answering.terms import stems
 from assistant.documents import Document
 
@@ -38,6 +38,21 @@ _LEADS = {
     "cause": "the reasons given include",
     "countermeasure": "the recommendations include",
 }
+_LIST_MARK = re.compile(r"^(?:[-*•]\s+)+")
+
+
+def _enumerations(items: list[Unit]) -> list[list[Unit]]:
+    """Items (in document order) grouped into runs that stand close together: one run is one
+    enumeration, so a sentence listing causes and then measures gives two."""
+    runs: list[list[Unit]] = []
+    for item in items:
+        if runs and item.start - runs[-1][-1].end <= ENUMERATION_GAP:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
 @dataclass
 class Bullet:
     unit: Unit
@@ -101,7 +116,13 @@ class ExtractiveAnswerer:
     # -- intents ------------------------------------------------------------------------------
 
     def _select(
-        self, pool: list[Scored], budget: int, margin: float = LIST_MARGIN, limit: int | None = None, lists: bool = True
+        self,
+        pool: list[Scored],
+        budget: int,
+        margin: float = LIST_MARGIN,
+        limit: int | None = None,
+        lists: bool = True,
+        role: str | None = None,
     ) -> list[Unit]:
         """The best units of `pool` (best first) within the margin and the word budget. An item of
         an enumeration brings its sibling items along (the document's own list of points), and a
@@ -109,19 +130,30 @@ class ExtractiveAnswerer:
         if not pool:
             return []
         best = pool[0].score
-        siblings: dict[int, list[Unit]] = {}
+        siblings: dict[tuple[str, int], list[Unit]] = {}
         for scored in pool:
             if scored.unit.kind == "item":
-                siblings.setdefault(scored.unit.passage_start, []).append(scored.unit)
+                siblings.setdefault((scored.unit.doc_id, scored.unit.passage_start), []).append(scored.unit)
+        score_of = {s.unit: s.score for s in pool}
         chosen: list[Unit] = []
         words = 0
         limit = limit or self.max_bullets
         for scored in pool:
             if scored.score < best - margin or len(chosen) >= limit:
                 break
-            group = [scored.unit]
-            if scored.unit.kind == "item" and lists:
-                group = sorted(siblings[scored.unit.passage_start], key=lambda u: u.start)
+            unit = scored.unit
+            group = [unit]
+            if lists:
+                family = sorted(siblings.get((unit.doc_id, unit.passage_start), []), key=lambda u: u.start)
+                inside = family if unit.kind == "item" else [
+                    u for u in family if unit.start <= u.start <= u.end <= unit.end]
+                runs = _enumerations(inside)
+                if unit.kind == "item":
+                    group = next((run for run in runs if unit in run), group)
+                elif runs and len(best_run := max(runs, key=lambda run: max(score_of[u] for u in run))) >= 2:
+                    # A sentence that enumerates its points is answered as its points, one bullet each
+                    # (of its enumerations, the one that best answers).
+                    group = best_run
             group = [u for u in group if not any(_overlaps(u, other) for other in chosen)]
             if not group:
                 continue
@@ -133,7 +165,32 @@ class ExtractiveAnswerer:
                 continue
             chosen += group[: limit - len(chosen)]
             words += size
+        if role is not None:
+            chosen += self._gaps(chosen, pool, role, budget - words, limit - len(chosen))
         return sorted(chosen, key=lambda u: (u.doc_id, u.start))
+
+    @staticmethod
+    def _gaps(chosen: list[Unit], pool: list[Scored], role: str, words: int, room: int) -> list[Unit]:
+        """Sentences of the asked-for role lying between two chosen ones: a document's list of causes
+        or measures often runs over consecutive sentences, and a point in the middle of it belongs to
+        it even when its wording matches the question less."""
+        sentences = [u for u in chosen if u.kind == "sentence"]
+        found: list[Unit] = []
+        for scored in sorted(pool, key=lambda s: s.unit.start):
+            unit = scored.unit
+            if (unit.kind != "sentence" or role not in unit.roles or unit in chosen or room <= len(found)
+                    or unit.words > words or any(_overlaps(unit, other) for other in chosen)):
+                continue
+            before = [u for u in sentences if u.doc_id == unit.doc_id and u.end <= unit.start]
+            after = [u for u in sentences if u.doc_id == unit.doc_id and u.start >= unit.end]
+            if before and after and role in max(before, key=lambda u: u.end).roles and (
+                    role in min(after, key=lambda u: u.start).roles):
+                between = [s.unit for s in pool if s.unit.kind == "sentence" and s.unit.doc_id == unit.doc_id
+                           and max(u.end for u in before) <= s.unit.start and s.unit.end <= min(u.start for u in after)]
+                if all(role in u.roles for u in between):
+                    found.append(unit)
+                    words -= unit.words
+        return found
 
     def _responsibility(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
         """Who is responsible for the task the question is about: the task in the lead, one bullet per
@@ -196,20 +253,24 @@ class ExtractiveAnswerer:
         if doc_id is None:
             return []
         pool = [s for s in evidence.of(doc_id) if s.unit.layer != "design" or query.asks_method]
-        units = self._select(pool, WORD_BUDGET)
+        units = self._select(pool, WORD_BUDGET, role=role)
         if not units:
             return []
         document = evidence.documents[doc_id]
         phrase = _LEADS[query.aspect]
         if query.aspect == "countermeasure" and genre(document) == "policy":
-            phrase = "the measures set out include"
+            phrase = "the measures it lists include"
         return [(f"According to {document.title}, {phrase}:", [Bullet(u) for u in units])]
 
     def _comparison(self, evidence: Evidence) -> list[tuple[str, list[Bullet]]]:
         query = evidence.query
         sections = []
+        role = ROLE_FOR_INTENT.get(query.aspect)
         for doc_id in comparison_scope(evidence.query, evidence.doc_order(), evidence.documents):
             pool = [s for s in evidence.of(doc_id) if s.unit.layer != "design" or query.asks_method]
+            # Three points a document: when the compared aspect is a role (its recommendations, its
+            # causes), the points that play it.
+            pool = [s for s in pool if role in s.unit.roles] or pool if role else pool
             units = self._select(pool, COMPARISON_BUDGET, limit=3, lists=False)
             if units:
                 sections.append((f"{evidence.documents[doc_id].title}:", [Bullet(u) for u in units]))
@@ -248,7 +309,7 @@ class ExtractiveAnswerer:
                 picked.append(unit)
                 words += unit.words
         if not picked:
-            picked = self._select(pool, WORD_BUDGET, limit=3)
+            picked = self._select(pool, WORD_BUDGET, limit=3, lists=False)  # a document in brief: whole sentences
         picked.sort(key=lambda u: u.start)
         return [(f"{document.title} in brief:", [Bullet(u) for u in picked])]
 
@@ -258,6 +319,12 @@ class ExtractiveAnswerer:
         named = named_documents(evidence.query, evidence.doc_order(), evidence.documents)
         if named:
             pool = [s for s in pool if s.unit.doc_id in named] or pool
+        answer_type = next((t for t in cues().answer_types if t.name == query.answer_type), None)
+        if answer_type is not None and pool:
+            # "How much / how many / by when": the statements holding such a value answer it, and
+            # among the best few of them, one that gives none is no answer.
+            typed = [s for s in pool[:8] if answer_type.looks.search(s.unit.text)]
+            pool = typed or pool
         units = self._select(pool, WORD_BUDGET // 2 + 20, margin=FACT_MARGIN, limit=3, lists=False)
         if not units:
             return []
@@ -283,7 +350,8 @@ class ExtractiveAnswerer:
                 source = ""
                 if len(doc_ids) > 1 and not several_sections:
                     source = f" ({book.documents[bullet.unit.doc_id].title})"
-                rows.append(f"- {bullet.label}{quoted(bullet.unit.text)}{source} [{number}]")
+                body = _LIST_MARK.sub("", quoted(bullet.unit.text))  # the document's own bullet, not a second one
+                rows.append(f"- {bullet.label}{body}{source} [{number}]")
             if not rows:
                 continue
             if lines:

@@ -26,8 +26,10 @@ from assistant.documents import Document
 from assistant.documents.structure import Span, heading_level, split_sentences
 
 LABEL_WORDS = r"[A-Za-z][A-Za-z ]{1,30}?"
-_LABEL_PREFIX = re.compile(rf"^({LABEL_WORDS})\s*(?::|：|—|–|-\s|\.\s)\s*")
-_LABEL_ALONE = re.compile(rf"^#*\s*({LABEL_WORDS})\s*[:：.]?$")
+# A label ends at its punctuation, or is set off by Markdown emphasis ("**Results** Use was ...").
+_LABEL_PREFIX = re.compile(
+    rf"^(?:({LABEL_WORDS})\s*(?::|：|—|–|-\s|\.\s)|(?:\*\*|__)({LABEL_WORDS})\s*[:：.]?(?:\*\*|__)\s*[:：.]?)\s*")
+_LABEL_ALONE = re.compile(rf"^#*\s*(?:\*\*|__)?({LABEL_WORDS})\s*[:：.]?(?:\*\*|__)?\s*[:：.]?$")
 _SUPERSCRIPTED_NAME = re.compile(r"[A-Za-z][0-9*†‡§]+(?:,[0-9]+)*(?=[,;\s]|$)")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NAME_PARTICLES = frozenset({"and", "de", "van", "von", "der", "et", "al", "da", "le", "la"})
@@ -130,8 +132,8 @@ def label_of(word: str) -> str | None:
 def _split_label(text: str) -> tuple[str | None, int]:
     """A leading section label ('Results:', 'METHODS —') and how many characters it takes."""
     match = _LABEL_PREFIX.match(text)
-    if match and label_of(match.group(1)):
-        return label_of(match.group(1)), match.end()
+    if match and label_of(match.group(1) or match.group(2)):
+        return label_of(match.group(1) or match.group(2)), match.end()
     return None, 0
 
 
@@ -219,9 +221,9 @@ def enumerated_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     a trigger ("such as", "including", a colon) or the clauses of a semicolon list. Nothing
     when the pieces would be fragments (fewer than two words, or a dangling connective)."""
     sentence = text[start:end]
-    triggers = list(cues().list_triggers.finditer(sentence))
-    if triggers:
-        trigger = triggers[-1]
+    # The innermost trigger that opens a list of complete points ("findings are as follows: ... has
+    # problems, such as A, B and C" lists A, B and C), else an earlier one.
+    for trigger in reversed(list(cues().list_triggers.finditer(sentence))):
         stop = re.search(r",?\s+\b(?:so as to|so that|in order to|to ensure)\b", sentence[trigger.end():])
         list_end = start + trigger.end() + stop.start() if stop else end
         # Items separated by semicolons may hold commas of their own.
@@ -470,14 +472,22 @@ def read_window(document: Document, start: int, end: int, section: str = "") -> 
             # The items of a sentence that states the design ("we propose countermeasures in terms
             # of A, B and C") are the study's points, not its design.
             item_layer = "content" if part_layer == "design" and part_roles & _POINT_ROLES else part_layer
+            lead_roles, lead_from = part_roles, c
             for e, f in enumerated_items(text, c, d):
-                item_roles = part_roles | ({"problem"} if cues().problem_words.search(text[e:f]) else set())
+                if e - lead_from > ENUMERATION_GAP:
+                    # A new enumeration: its lead-in ("the causes are ...:", "and proposes measures:")
+                    # says what its items are, whatever else the sentence around it says.
+                    said = roles_of(text[lead_from:e], label) & _POINT_ROLES
+                    lead_roles = said | (part_roles - _POINT_ROLES) if said else part_roles
+                lead_from = f
+                item_roles = lead_roles | ({"problem"} if cues().problem_words.search(text[e:f]) else set())
                 reading.units.append(Unit(document.doc_id, e, f, text[e:f], "item", item_layer, label, heading,
                                           frozenset(item_roles), piece.start, piece.end))
     return reading
 
 
 _POINT_ROLES = frozenset({"finding", "cause", "recommendation"})
+ENUMERATION_GAP = 12  # characters between two items of one enumeration ("A, B and C")
 
 
 def _layer(text: str, label: str, before_study: bool) -> str:

@@ -9,7 +9,7 @@ from assistant.indexing import words as shared_words
 # Words that say what kind of answer is wanted rather than what it is about.
 QUESTION_WORDS = frozenset(
     """
-    what which who whom whose why how when where whether does do did is are was were be been being
+    what which who whom whose why how when where whether does do did is are was were be been being has have had
     can could should would will shall may might must tell give list name show explain describe say says
     said according documents document paper papers study studies article plan notice text corpus source
     sources mention mentions mentioned main key kind kinds type types part parts thing things way ways
@@ -22,7 +22,8 @@ QUESTION_WORDS = frozenset(
     there their them they it its this that these those the a an of in on for to and or by with from as
     at into than then so such other others more most much many some one two three four five six
     author authors researcher researchers writer writers
-    """.split()
+    out off up away
+    """.split()  # the last line: particles of phrasal verbs ("left out", "set up"), no topic of their own
 )
 
 

@@ -11,7 +11,8 @@ import html
 import re
 import unicodedata
 
-CLEANER_VERSION = 3  # part of every document's content hash: bump when output changes
+CLEANER_VERSION = 4  # part of every document's content hash: bump when output changes (4: .docx tables read; ids keep
+# Unicode letters and never collide, so every document is indexed again once)
 
 _BLOCK_TAGS = "p|div|br|li|ul|ol|tr|td|th|table|section|article|h[1-6]|blockquote"
 _INLINE_TAGS = "span|b|i|u|em|strong|a|font|sup|sub|small|big|img|hr|meta|link"

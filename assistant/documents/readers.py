@@ -9,13 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.errors import AssistantError
+from assistant.documents.limits import ReadLimits, TooLarge, UnreadableDocument, human_size
+
+__all__ = ["SUPPORTED", "ReadLimits", "TooLarge", "UnreadableDocument", "human_size", "read_document"]
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
-
-
-class UnreadableDocument(AssistantError):
-    """A file we skip; the message is shown to the user next to the file name."""
 
 
 # Control characters that text files do not hold (line breaks, tab and form feed they do).
@@ -57,18 +55,29 @@ def read_html(data: bytes) -> str:
     return soup.get_text()
 
 
-def read_pdf(path: Path) -> str:
+def read_pdf(path: Path, limits: ReadLimits) -> str:
+    """Page by page, stopping at the page and text limits; pdf_text.paragraphs then rejoins the
+    lines of each paragraph and drops running headers and footers."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     from assistant.documents.pdf_text import paragraphs
 
     try:
         reader = PdfReader(path, strict=False)
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableDocument(f"is not a readable PDF ({exc.__class__.__name__}: {exc})") from None
-    except Exception as exc:  # pypdf raises assorted errors on truncated files
+        count = len(reader.pages)
+        if count > limits.max_pdf_pages:
+            raise TooLarge(f"has {count} pages (the limit is {limits.max_pdf_pages}, setting corpus.max_pdf_pages)")
+        pages, size = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            if size > limits.max_text_chars:
+                raise TooLarge(
+                    f"holds more than {human_size(limits.max_text_chars)} of text (setting corpus.max_text_mb)"
+                )
+    except UnreadableDocument:
+        raise
+    except Exception as exc:  # pypdf raises assorted errors (PdfReadError, ValueError, KeyError, ...) on damaged files
         raise UnreadableDocument(f"is not a readable PDF ({exc.__class__.__name__}: {exc})") from None
     text = paragraphs(pages)
     if not text.strip():
@@ -76,44 +85,19 @@ def read_pdf(path: Path) -> str:
     return text
 
 
-def read_docx(path: Path) -> str:
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
+def read_docx(path: Path, limits: ReadLimits) -> str:
+    from assistant.documents import docx_text
 
     try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return docx_text.read_docx(path, limits)
+    except docx_text.BadArchive as exc:
         raise UnreadableDocument(f"is not a readable Word document ({exc})") from None
-    except Exception as exc:  # lxml's XMLSyntaxError and kin, from a damaged document.xml
-        raise UnreadableDocument(
-            f"is not a readable Word document ({exc.__class__.__name__}: {exc})"
-        ) from None
-    lines = []
-    for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
-        if not text:
-            continue
-        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
-        if style.startswith("heading") and style[-1:].isdigit():
-            lines.append(f"{'#' * int(style[-1])} {text}")
-        elif style == "title":
-            lines.append(f"# {text}")
-        else:
-            lines.append(text)
-    return "\n\n".join(lines)
 
 
-def human_size(size: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} bytes"
-
-
-def read_document(path: Path, max_bytes: int) -> str:
-    """Raw text of `path`; raises UnreadableDocument with a plain-words reason."""
+def read_document(path: Path, max_bytes: int, limits: ReadLimits | None = None) -> str:
+    """Raw text of `path`; raises UnreadableDocument with a plain-words reason. `max_bytes` bounds
+    the file's size; `limits` what reading it may unpack and extract (defaults: ReadLimits())."""
+    limits = limits or ReadLimits()
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise UnreadableDocument(
@@ -128,12 +112,14 @@ def read_document(path: Path, max_bytes: int) -> str:
     if size > max_bytes:
         raise UnreadableDocument(f"is too large ({human_size(size)}; the limit is {human_size(max_bytes)})")
     if suffix == ".pdf":
-        text = read_pdf(path)
+        text = read_pdf(path, limits)
     elif suffix == ".docx":
-        text = read_docx(path)
+        text = read_docx(path, limits)
     else:
         data = path.read_bytes()
         text = read_html(data) if suffix in (".html", ".htm") else read_text_file(data)
     if not text.strip():
         raise UnreadableDocument("contains no text")
+    if len(text) > limits.max_text_chars:
+        raise TooLarge(f"holds more than {human_size(limits.max_text_chars)} of text (setting corpus.max_text_mb)")
     return text

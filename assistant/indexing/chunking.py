@@ -9,7 +9,6 @@ exact characters.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 
 from pydantic import BaseModel
 
@@ -76,13 +75,14 @@ def _split_long(span: Span, budget: int, tokenizer) -> list[Span]:
     return pieces
 
 
-def chunk_document(
-    document: Document,
-    count_tokens: Callable[[str], int],
-    tokenizer,
-    max_tokens: int,
-    overlap_tokens: int,
-) -> list[Chunk]:
+def count_tokens(tokenizer, texts: list[str]) -> list[int]:
+    """Word pieces of each text, without the [CLS]/[SEP] the model adds: one call into the
+    tokenizer for them all (one call per sentence cost ~12% of a large ingest's chunking)."""
+    return [len(encoding.ids) for encoding in tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+
+def chunk_document(document: Document, tokenizer, max_tokens: int, overlap_tokens: int) -> list[Chunk]:
+    """`tokenizer`: the embedding model's, from `tokenizers`, with padding and truncation off."""
     headings = find_headings(document.text)
     sections: list[tuple[str, list[Span]]] = []
     for sentence in split_sentences(document.text):
@@ -116,16 +116,18 @@ def chunk_document(
             )
         )
 
-    for section, sentences in sections:
-        prefix = count_tokens(f"{document.title}\n{section}")
+    prefixes = count_tokens(tokenizer, [f"{document.title}\n{section}" for section, _ in sections])
+    sizes = iter(count_tokens(tokenizer, [sentence.text for _, sentences in sections for sentence in sentences]))
+    for (section, sentences), prefix in zip(sections, prefixes, strict=True):
         budget = max(16, min(max_tokens, MODEL_LIMIT - prefix))
         units: list[tuple[Span, int]] = []
         for sentence in sentences:
-            tokens = count_tokens(sentence.text)
+            tokens = next(sizes)
             if tokens <= budget:
                 units.append((sentence, tokens))
             else:
-                units.extend((piece, count_tokens(piece.text)) for piece in _split_long(sentence, budget, tokenizer))
+                pieces = _split_long(sentence, budget, tokenizer)
+                units.extend(zip(pieces, count_tokens(tokenizer, [piece.text for piece in pieces]), strict=True))
 
         current: list[tuple[Span, int]] = []
         for unit in units:

@@ -1,8 +1,12 @@
-"""The embedding model and its tokenizer, loaded from disk only.
+"""The embedding model: where it is, which engine runs it, and its tokenizer for chunking.
 
-The tokenizer (for counting word pieces while chunking) is the model's own
-`tokenizer.json`, read with the light `tokenizers` library, so chunking does
-not pay for importing torch. The model itself loads on first use.
+Two engines give the same vectors (cosine >= 0.99999, tests/test_embedding_engines.py):
+`onnx` runs the model through onnxruntime from an ONNX file exported once from its own
+weights, and imports no torch; `torch` runs it with sentence-transformers. Settings choose
+one for everything embedded while answering (`embedding.engine`) and one for the chunks an
+ingest embeds (`embedding.ingest_engine`), each by what the benchmarks measured faster.
+The tokenizer (for counting word pieces while chunking) is the model's own `tokenizer.json`,
+read with the light `tokenizers` library.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings, offline_environment
+from assistant.settings import Settings
 
 
 class EmbeddingModelError(AssistantError, RuntimeError):
@@ -33,6 +37,16 @@ def model_path(settings: Settings) -> Path:
     return path
 
 
+# The sentences an answer weighs vary in length (5 to 170 words in the seeds): on one thread,
+# batches of 4 padded least and ran fastest (1.15 s for the seeds' 83 sentences; 8: 1.49 s,
+# 32: 4.0 s). Chunks are all near the chunk size, so ingest batches can be large.
+ANSWERING_BATCH = 4
+
+
+def onnx_cache_dir(settings: Settings) -> Path:
+    return settings.index_dir / "onnx"
+
+
 class Embedder:
     """Embeds passages and questions; counts what it embeds so tests and
     benchmarks can tell whether an ingest re-embedded anything."""
@@ -43,6 +57,8 @@ class Embedder:
         self.calls = 0
         self.texts_embedded = 0
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # the UI's first questions arrive together: load (export) once
+        self._engines: dict[tuple[str, int], object] = {}
 
     @cached_property
     def tokenizer(self):
@@ -57,52 +73,65 @@ class Embedder:
         """Word pieces without the [CLS]/[SEP] the model adds."""
         return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
 
-    @cached_property
-    def model(self):
-        """The sentence-transformers model itself. llama-index's HuggingFaceEmbedding wraps
-        exactly this (same prompts, normalised, batched); calling it directly spares every
-        `assistant ask` the import of llama-index-core, about 1.5 s of a cold start."""
-        offline_environment()
-        from sentence_transformers import SentenceTransformer
+    def _engine(self, name: str, threads: int):
+        key = (name, threads)
+        with self._loading:
+            if key not in self._engines:
+                self._engines[key] = self._load(name, threads)
+        return self._engines[key]
 
+    def _load(self, name: str, threads: int):
         try:
-            # Empty prompts, as HuggingFaceEmbedding passes for a model named by path.
-            return SentenceTransformer(
-                str(self.path), device=self.settings.embedding.device, prompts={"query": "", "text": ""}
-            )
-        except Exception as exc:  # any loader failure: name the model and the reason
-            raise EmbeddingModelError(f"cannot load embedding model from {self.path}: {exc}") from exc
+            if name == "onnx":
+                from assistant.indexing.onnx_engine import OnnxEngine
 
-    def _encode(self, texts: list[str], prompt_name: str) -> list[list[float]]:
-        # encode() sorts the texts by length before batching, so batches pad little, and
-        # returns the vectors in the given order.
-        return self.model.encode(
-            texts,
-            batch_size=self.settings.embedding.batch_size,
-            prompt_name=prompt_name,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        ).tolist()
+                return OnnxEngine(self.path, onnx_cache_dir(self.settings), threads)
+            from assistant.indexing.torch_engine import TorchEngine
 
-    def embed_passages(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        with self._lock:  # one forward pass at a time: torch threads are shared
+            return TorchEngine(self.path, self.settings.embedding.device, threads)
+        except EmbeddingModelError:
+            raise
+        except AssistantError as exc:  # the engine's own message names the model and the problem
+            raise EmbeddingModelError(str(exc)) from exc
+        except Exception as exc:  # any loader failure: name the model, the engine and the reason
+            raise EmbeddingModelError(
+                f"cannot load embedding model from {self.path} with embedding engine {name!r}: {exc}"
+            ) from exc
+
+    @property
+    def answering_engine(self):
+        """Embeds questions and the sentences an answer weighs (short texts, few at a time)."""
+        return self._engine(self.settings.embedding.engine, self.settings.embedding.query_threads)
+
+    @property
+    def ingest_engine(self):
+        """Embeds the chunks an ingest adds (many long texts)."""
+        return self._engine(self.settings.embedding.ingest_engine, self.settings.embedding.threads)
+
+    def prepare(self, settings: Settings | None = None) -> None:
+        """Load the answering engine now, so the first question does not pay for it. With the
+        ONNX engine, make sure the index of `settings` (default: ours) holds the model's export:
+        a new process answering from that index then never needs torch to export it."""
+        engine = self.answering_engine
+        settings = settings or self.settings
+        if settings.embedding.engine == "onnx" and self.settings.embedding.engine == "onnx":
+            from assistant.indexing.onnx_engine import exported_model
+
+            exported_model(self.path, onnx_cache_dir(settings), copy_of=engine.file)
+
+    def _embed(self, engine, texts: list[str], batch_size: int) -> list[list[float]]:
+        with self._lock:  # one forward pass at a time: the engines' threads are shared
             self.calls += 1
             self.texts_embedded += len(texts)
-            return self._encode(texts, "text")
+            return engine.embed(texts, batch_size).tolist()
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        """Passages weighed while answering (evidence sentences, claims)."""
+        return self._embed(self.answering_engine, texts, ANSWERING_BATCH) if texts else []
 
     def embed_query(self, text: str) -> list[float]:
-        with self._lock:
-            self.calls += 1
-            self.texts_embedded += 1
-            # One short text gains ~2 ms from a second thread on an idle machine, but on a busy
-            # one each forward pass waits for the descheduled thread: p95 went 15 ms -> 480 ms.
-            import torch
+        return self._embed(self.answering_engine, [text], 1)[0]
 
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                return self._encode([text], "query")[0]
-            finally:
-                torch.set_num_threads(threads)
+    def embed_chunks(self, texts: list[str]) -> list[list[float]]:
+        """Chunks being added to the index."""
+        return self._embed(self.ingest_engine, texts, self.settings.embedding.batch_size) if texts else []

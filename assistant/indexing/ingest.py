@@ -162,7 +162,7 @@ def _restore_vectors(store: VectorStore, embedder: Embedder, chunks: list[Chunk]
     """Embed again the committed chunks the vector store lost; the state already lists them."""
     for first in range(0, len(chunks), MAX_WINDOW):
         window = chunks[first : first + MAX_WINDOW]
-        store.add(window, embedder.embed_passages([chunk.embed_text for chunk in window]))
+        store.add(window, embedder.embed_chunks([chunk.embed_text for chunk in window]))
         if progress:
             progress(first + len(window), len(chunks), "(vectors missing from the index)")
 
@@ -243,7 +243,6 @@ def ingest(
         planned = [
             (document, chunk_document(
                 document,
-                embedder.count_tokens,
                 embedder.tokenizer,
                 settings.chunking.max_tokens,
                 settings.chunking.overlap_tokens,
@@ -264,7 +263,7 @@ def ingest(
         while done < total:
             window = [chunk for _, chunk in flat[done : done + size]]
             window_began = time.monotonic()
-            store.add(window, embedder.embed_passages([chunk.embed_text for chunk in window]))
+            store.add(window, embedder.embed_chunks([chunk.embed_text for chunk in window]))
             rate = len(window) / max(time.monotonic() - window_began, 1e-3)
             size = max(MIN_WINDOW, min(MAX_WINDOW, int(rate * settings.index.commit_every_s)))
             done += len(window)
@@ -284,5 +283,7 @@ def ingest(
         obsolete += _apply(state, finished + list(waiting), report.removed)  # waiting: only if nothing was embedded
         _commit(settings, state, store, obsolete, tokens)
         report.chunks = len(state.chunks)
+        if total:
+            embedder.prepare(settings)  # e.g. the ONNX export, here rather than in the first question
     report.seconds = time.perf_counter() - began
     return report

@@ -17,8 +17,9 @@ from assistant.api import Assistant, DocumentInfo
 from assistant.documents.library import UPLOADS
 from assistant.errors import AssistantError
 from assistant.indexing.ingest import IngestReport
+from assistant.names import printable
 from assistant.retrieval import IndexNotReady
-from assistant.ui.render import documents_table, escape
+from assistant.ui.render import documents_table, escape, label
 
 PRIVATE = {"api_visibility": "private"}
 DETAILS_HELP = (
@@ -45,8 +46,20 @@ def report_markdown(report: IngestReport, attempted: str = "add") -> str:
     elif not report.errors:
         lines.append("Nothing changed: these files were already in the library.")
     for error in report.errors:
-        lines.append(f"- Could not {attempted} **{escape(error.source)}**: it {error.reason}.")
+        lines.append(f"- Could not {attempted} **{label(error.source)}**: it {label(error.reason)}.")
     return "\n".join(lines)
+
+
+def guess_note(doc_id: str, guess) -> str:
+    """What the library guessed about a new document, to be checked in the form."""
+    if guess is None:
+        return ""
+    kind = f"**{escape(guess.kind)}**" if guess.kind else "no kind found"
+    year = f"**{guess.year}**" if guess.year else "no year found"
+    return (
+        f"Kind and year of `{label(doc_id)}` as read from the file: {kind}, {year}. "
+        "Correct them here if they are wrong, then save."
+    )
 
 
 def details_form(document: DocumentInfo | None, kinds: list[str]) -> tuple:
@@ -118,12 +131,14 @@ def build(bot: Assistant) -> DocumentsTab:
             if docs else
             "Nothing is indexed yet: add documents below, or run `assistant ingest` to index the corpus folder."
         )
-        choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs]
+        choices = [(printable(f"{d.title} ({d.doc_id})"), d.doc_id) for d in docs]
         return (
             documents_table(docs),
             gr.Dropdown(choices=choices),
             gr.Dropdown(choices=choices, value=None),
-            gr.Dropdown(choices=[(f"{e.title} ({e.source})", e.source) for e in bot.excluded_documents()], value=None),
+            gr.Dropdown(
+                choices=[(printable(f"{e.title} ({e.source})"), e.source) for e in bot.excluded_documents()], value=None
+            ),
             note,
         )
 
@@ -155,12 +170,8 @@ def build(bot: Assistant) -> DocumentsTab:
             return (message, None, *view, gr.skip(), *[gr.skip()] * 4, "")
         # Put the first new document in the form, with what was guessed about it, for correction.
         document = next((d for d in documents_of(bot) if d.doc_id == added[0]), None)
-        guessed = (
-            f"Kind and year of `{escape(added[0])}` as read from the file: **{escape(document.kind)}**, "
-            f"**{document.year or 'no year found'}**. Correct them here if they are wrong, then save."
-            if document else ""
-        )
-        return (message, None, *view, added[0], *details_form(document, bot.facets().kinds), guessed)
+        return (message, None, *view, added[0], *details_form(document, bot.facets().kinds),
+                guess_note(added[0], report.guesses.get(added[0])))
 
     def save_details(doc_id, new_title, new_kind, new_region, new_year):
         if not doc_id:
@@ -170,9 +181,9 @@ def build(bot: Assistant) -> DocumentsTab:
                 doc_id, title=(new_title or "").strip() or None, kind=(new_kind or "").strip() or None,
                 region=(new_region or "").strip() or None, year=int(new_year) if new_year is not None else None,
             )
-            message = f"**Saved** the details of `{escape(doc_id)}`."
+            message = f"**Saved** the details of `{label(doc_id)}`."
         except AssistantError as exc:
-            message = f"**Could not save** the details of `{escape(doc_id)}`: {exc}"
+            message = f"**Could not save** the details of `{label(doc_id)}`: {exc}"
         return (message, *library_view())
 
     def remove_document(doc_id):
@@ -185,9 +196,9 @@ def build(bot: Assistant) -> DocumentsTab:
                 "its file was deleted" if uploaded else
                 "its file stays in the corpus folder; restore it below to index it again"
             )
-            message = f"**Removed** `{escape(doc_id)}`: {how}. The index now holds {report.chunks} passages."
+            message = f"**Removed** `{label(doc_id)}`: {how}. The index now holds {report.chunks} passages."
         except AssistantError as exc:
-            message = f"**Could not remove** `{escape(doc_id)}`: {exc}"
+            message = f"**Could not remove** `{label(doc_id)}`: {exc}"
         return (message, *library_view())
 
     def restore_document(source):
@@ -196,7 +207,7 @@ def build(bot: Assistant) -> DocumentsTab:
         try:
             message = report_markdown(bot.restore_document(source), "restore")
         except AssistantError as exc:
-            message = f"**Could not restore** {escape(source)}: {exc}"
+            message = f"**Could not restore** {label(source)}: {exc}"
         return (message, *library_view())
 
     locked = {"concurrency_limit": 1, **PRIVATE}  # one change to the library at a time

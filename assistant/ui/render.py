@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from assistant.answering.models import Answer, Citation
 from assistant.api import Assistant, DocumentInfo
+from assistant.names import printable
 
 CONTEXT_CHARS = 320
 REVEAL_STEPS = 24
@@ -28,6 +29,12 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 def escape(text: str) -> str:
     return html.escape(text)
+
+
+def label(text: str) -> str:
+    """A name, title or id for the page: control and direction characters shown as escapes
+    (assistant/names.py), then HTML-escaped."""
+    return html.escape(printable(text))
 
 
 def template_safe(markup: str) -> str:
@@ -83,9 +90,9 @@ def source_card(bot: Assistant, citation: Citation, prefix: str = "source") -> s
     return (
         f'<li class="source-card" id="{prefix}-{citation.number}" data-doc-id="{escape(citation.doc_id)}">'
         f'<div class="source-head"><span class="source-num">{citation.number}</span>'
-        f'<span class="source-title">{escape(citation.title)}</span></div>'
+        f'<span class="source-title">{label(citation.title)}</span></div>'
         f'<div class="source-meta">{" · ".join(escape(m) for m in meta)}'
-        f" · <code>{escape(citation.doc_id)}</code></div>"
+        f" · <code>{label(citation.doc_id)}</code></div>"
         f'<blockquote class="source-context">{"… " if context.clipped_before else ""}{escape(context.before)}'
         f"<mark>{escape(context.text)}</mark>{escape(context.after)}"
         f'{" …" if context.clipped_after else ""}</blockquote></li>'
@@ -112,7 +119,7 @@ def render_sources(bot: Assistant, answer: Answer, answer_id: int = 0) -> str:
     if answer.abstained or not answer.citations:
         parts.append('<p class="sources-empty">No passage in the documents answers this question.</p>')
         if answer.closest_documents:
-            items = "".join(f"<li>{escape(title)}</li>" for title in answer.closest_documents)
+            items = "".join(f"<li>{label(title)}</li>" for title in answer.closest_documents)
             parts.append(f'<p class="sources-note">Closest documents:</p><ul class="closest">{items}</ul>')
     else:
         parts.append('<ol class="source-list">')
@@ -137,10 +144,10 @@ def documents_table(documents: list[DocumentInfo]) -> str:
     for d in documents:
         cells = [
             d.title, d.kind, d.region or "–", str(d.year) if d.year else "–", str(d.chunks),
-            f"<code>{escape(d.doc_id)}</code>", "upload" if d.uploaded else "corpus folder",
+            f"<code>{label(d.doc_id)}</code>", "upload" if d.uploaded else "corpus folder",
         ]
         rendered = "".join(
-            f'<td data-label="{name}" class="col-{name.lower()}">{cell if name == "ID" else escape(cell)}</td>'
+            f'<td data-label="{name}" class="col-{name.lower()}">{cell if name == "ID" else label(cell)}</td>'
             for name, cell in zip(DOCUMENT_COLUMNS, cells, strict=True)
         )
         rows.append(f'<tr data-doc-id="{escape(d.doc_id)}">{rendered}</tr>')

@@ -6,6 +6,7 @@ as one JSON line at the end of stdout.
     worker.py ours-session ROOT           ingest, then ask every question once (a whole session)
     worker.py plain-session CORPUS        the plain pipeline: build, then retrieve for every question
     worker.py bare-encode ROOT BATCH MAX  SentenceTransformer.encode alone over the same chunks
+    worker.py embed-cold ROOT ENGINE      import, load the engine (onnx | torch), embed one question
 
 Add `--profile FILE` to write a cProfile of the job.
 """
@@ -21,22 +22,22 @@ from pathlib import Path
 from harness import latency_summary, peak_rss_self_bytes, questions
 
 
-def settings_for(root: Path):
+def settings_for(root: Path, **overrides):
     from assistant.settings import Settings, offline_environment
 
     offline_environment()
-    return Settings(root=root)  # corpus/, index/ and data/ under root; the parent cleared ASSISTANT_*
+    return Settings(root=root, **overrides)  # corpus/, index/ and data/ under root; the parent cleared ASSISTANT_*
 
 
 class EmbedTimer:
-    """Wraps Embedder.embed_passages: the time spent inside the model, and the batches it saw."""
+    """Wraps Embedder.embed_chunks (what ingest calls): the time spent inside the model, and the batches it saw."""
 
     def __init__(self, embedder):
         self.seconds = 0.0
         self.batches = 0
         self.texts = 0
-        self._inner = embedder.embed_passages
-        embedder.embed_passages = self
+        self._inner = embedder.embed_chunks
+        embedder.embed_chunks = self
 
     def __call__(self, texts):
         began = time.perf_counter()
@@ -54,7 +55,8 @@ def loaded_embedder(settings):
 
     began = time.perf_counter()
     embedder = Embedder(settings)
-    embedder.embed_passages(["warm up the model"])
+    embedder.embed_chunks(["warm up the model"])
+    embedder.embed_query("warm up the answering engine")
     embedder.count_tokens("warm up the tokenizer")
     return embedder, time.perf_counter() - began
 
@@ -160,7 +162,7 @@ def bare_encode(root: Path, batch_size: int, most: int) -> dict:
     texts = [
         chunk.embed_text
         for document in documents
-        for chunk in chunk_document(document, embedder.count_tokens, embedder.tokenizer,
+        for chunk in chunk_document(document, embedder.tokenizer,
                                     settings.chunking.max_tokens, settings.chunking.overlap_tokens)
     ]
     total = len(texts)
@@ -184,6 +186,14 @@ def bare_encode(root: Path, batch_size: int, most: int) -> dict:
     }
 
 
+def embed_cold(root: Path, engine: str) -> dict:
+    from assistant.indexing.embedding import Embedder
+
+    embedder = Embedder(settings_for(root, embedding={"engine": engine}))
+    vector = embedder.embed_query("Who takes charge of the medical insurance settlement platform?")
+    return {"engine": engine, "dimensions": len(vector), "peak_rss": peak_rss_self_bytes()}
+
+
 def main(argv: list[str]) -> int:
     profile = None
     if "--profile" in argv:
@@ -197,6 +207,7 @@ def main(argv: list[str]) -> int:
         "ours-session": lambda: ours_session(Path(args[0])),
         "plain-session": lambda: plain_session(Path(args[0])),
         "bare-encode": lambda: bare_encode(Path(args[0]), int(args[1]), int(args[2])),
+        "embed-cold": lambda: embed_cold(Path(args[0]), args[1]),
     }
     profiler = cProfile.Profile() if profile else None
     if profiler:
