@@ -55,6 +55,10 @@ def cmd_ingest(args) -> int:
         bar.close()
     for error in report.errors:
         print(f"skipped {printable(error.source)}: it {printable(error.reason)}", file=sys.stderr)
+    if report.set_aside:
+        print(f"moved the damaged parts of the old index to {report.set_aside}")
+    for repair in report.repaired:
+        print(f"repaired: {repair}")
     if report.rebuilt:
         print("index rebuilt (settings or model changed, or --rebuild)")
     print(f"ingest: {report.summary()} ({report.embedded} chunks embedded, {report.seconds:.1f}s)")
@@ -242,10 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.answering.llm import LLMNotConfigured
-    from assistant.api import LLMError
-    from assistant.indexing.store import IndexLockedError, VectorStoreUnavailable
-    from assistant.retrieval import IndexNotReady
+    from assistant.errors import AssistantError
     from assistant.settings import SettingsError
 
     args = build_parser().parse_args(argv)
@@ -257,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {printable(exc, keep_lines=True)}", file=sys.stderr)
         return 2
-    except (IndexNotReady, IndexLockedError, VectorStoreUnavailable, LLMNotConfigured, LLMError) as exc:
+    except AssistantError as exc:  # no index yet, a damaged one, the vector server down, the model failing
         print(f"error: {printable(exc, keep_lines=True)}", file=sys.stderr)
         return 1
 

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from assistant.answering.models import Answer
+from assistant.files import atomic_write
 
 FEEDBACK_FILE = "feedback.jsonl"
 
@@ -158,8 +159,5 @@ def write_drafts(records: list[FeedbackRecord], path: Path) -> int:
         ),
         "cases": existing + new,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
-    )
+    atomic_write(path, yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100))
     return len(new)

@@ -65,13 +65,14 @@ def copy_corpus(destination: Path, files: list[str] | None = None) -> Path:
 
 
 def state_ids(settings: Settings) -> set[str]:
-    from assistant.indexing.store import load_state
+    from assistant.indexing.state import load_state
 
     return {chunk.id for chunk in load_state(settings.index_dir).chunks}
 
 
 def bm25_ids(settings: Settings) -> list[str]:
-    from assistant.indexing.store import KeywordIndex, load_state
+    from assistant.indexing.keywords import KeywordIndex
+    from assistant.indexing.state import load_state
 
     state = load_state(settings.index_dir)
     return KeywordIndex.load(settings.index_dir / state.bm25_dir).chunk_ids
@@ -79,7 +80,8 @@ def bm25_ids(settings: Settings) -> list[str]:
 
 def assert_consistent(settings: Settings) -> None:
     """Chroma, BM25 and the state file all hold exactly the same chunks, each once."""
-    from assistant.indexing.store import VectorStore, load_state
+    from assistant.indexing.state import load_state
+    from assistant.indexing.vectors import VectorStore
 
     state = load_state(settings.index_dir)
     ids = {chunk.id for chunk in state.chunks}

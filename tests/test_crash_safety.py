@@ -19,7 +19,7 @@ from conftest import assert_consistent, build_settings
 from synthetic import make_corpus
 
 from assistant.indexing.ingest import ingest
-from assistant.indexing.store import IndexLockedError, load_state
+from assistant.indexing.state import IndexLockedError, load_state
 from assistant.retrieval import Retriever
 
 pytestmark = pytest.mark.slow

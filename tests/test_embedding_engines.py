@@ -13,8 +13,9 @@ from conftest import PROJECT, build_settings
 from assistant.evaluation.cases import find_sets, load_sets
 from assistant.indexing.embedding import Embedder, EmbeddingModelError, onnx_cache_dir
 from assistant.indexing.onnx_engine import OnnxEngine, model_fingerprint
-from assistant.indexing.store import VectorStore, load_state
+from assistant.indexing.state import load_state
 from assistant.indexing.torch_engine import TorchEngine
+from assistant.indexing.vectors import VectorStore
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,8 @@ from conftest import assert_consistent, bm25_ids, state_ids
 
 from assistant.indexing.chunking import Chunk
 from assistant.indexing.ingest import ingest
-from assistant.indexing.store import IndexLock, IndexLockedError, VectorStore, load_state
+from assistant.indexing.state import IndexLock, IndexLockedError, load_state
+from assistant.indexing.vectors import VectorStore
 from assistant.retrieval import Retriever
 
 pytestmark = pytest.mark.slow
@@ -107,7 +108,7 @@ def test_every_stored_vector_belongs_to_its_chunk(project, embedder):
 def test_bm25_built_from_cached_tokens_ranks_as_one_built_afresh(tmp_path, settings_for, copy_corpus, embedder):
     # Ingest tokenizes each chunk once and reuses the tokens at every commit; a tiny commit
     # interval makes it commit after each window, so later commits reuse earlier tokens.
-    from assistant.indexing.store import KeywordIndex
+    from assistant.indexing.keywords import KeywordIndex
 
     settings = settings_for(tmp_path, copy_corpus(tmp_path), index={"commit_every_s": 0.001})
     report = ingest(settings, embedder)

@@ -382,18 +382,6 @@ def test_on_a_phone_the_library_is_readable_and_the_analysis_is_not_cut(phone):
 
 # -- describing documents --------------------------------------------------------------------------
 
-# Saving details re-indexes the document; re-writing its chunks' metadata without embedding them
-# again is the indexing-store branch's part. Until it lands, the zero-embedding assertion fails
-# (and only it: the rest is checked in test_document_details.py); when it passes, strict=True
-# reports the XPASS, and this mark goes.
-needs_metadata_only_reindex = pytest.mark.xfail(
-    reason="metadata-only re-indexing (indexing-store branch) is not in this branch yet: saving a year embeds "
-    "the document again",
-    raises=AssertionError,
-    strict=True,
-)
-
-
 @pytest.fixture
 def counting(monkeypatch, embedder):
     """Counts every call into the embedding model (passages and questions) from now on."""
@@ -405,7 +393,6 @@ def counting(monkeypatch, embedder):
     return calls
 
 
-@needs_metadata_only_reindex
 def test_a_year_set_in_the_documents_tab_is_found_by_the_year_filter_without_embedding(
     browser, seed_index, embedder, tmp_path, counting
 ):

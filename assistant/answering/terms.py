@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
+
+from assistant.indexing import words as shared_words
 
 # Words that say what kind of answer is wanted rather than what it is about.
 QUESTION_WORDS = frozenset(
@@ -26,18 +27,9 @@ QUESTION_WORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
+# The tokenizer, stopwords and stemmer are the keyword index's own (one module for both).
+_stemmer = shared_words.stemmer
+_stopwords = shared_words.stopwords
 
 
 # Words analysts use to frame a question rather than to name its topic. An
@@ -65,18 +57,9 @@ def _question_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in QUESTION_WORDS)
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower())
-
-
-def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
-
-
-def stems(text: str) -> set[str]:
-    """Stems of every non-stopword in `text`."""
-    stop = _stopwords()
-    return {stem(w) for w in words(text) if w not in stop}
+words = shared_words.words
+stem = shared_words.stem
+stems = shared_words.stems
 
 
 def content_terms(question: str) -> list[str]:

@@ -9,6 +9,12 @@ Order of work, chosen so that a crash at any point leaves a usable index:
 4. delete the vectors of removed documents and of replaced versions.
 Long ingests commit every `index.commit_every_s` seconds so a crash loses little, or
 less often when a commit itself grows costly (see COMMIT_SPACING).
+
+Each ingest also repairs what is missing: vectors the state lists but the store lost are
+embedded again (only those), and a keyword index that is missing or disagrees with the state
+is built again. A document whose catalog entry changed only in what filters read (kind,
+region, year) is relabelled in place, without embedding. `rebuild` first moves the parts that
+cannot be opened (state file, Chroma database) aside, to `index/damaged-<time>/`.
 """
 
 from __future__ import annotations
@@ -23,16 +29,22 @@ from pydantic import BaseModel
 from assistant.documents import Document, FileError, scan_corpus
 from assistant.indexing.chunking import Chunk, chunk_document
 from assistant.indexing.embedding import Embedder
-from assistant.indexing.store import (
-    IndexLock,
-    IndexState,
+from assistant.indexing.keywords import (
+    KeywordIndex,
     KeywordTokens,
-    VectorStore,
-    load_state,
     remove_stale_keyword_indexes,
-    save_state,
     write_keyword_index,
 )
+from assistant.indexing.state import (
+    STATE_FILE,
+    IndexDamaged,
+    IndexLock,
+    IndexState,
+    load_state,
+    save_state,
+    set_aside,
+)
+from assistant.indexing.vectors import VectorStore, chroma_client, forget_local_clients, local_folder
 from assistant.settings import Settings
 
 # Chunks embedded per call, across document boundaries: the embedder sorts a call's texts
@@ -53,23 +65,26 @@ Progress = Callable[[int, int, str], None]  # (chunks done, chunks to embed, cur
 class IngestReport(BaseModel):
     added: list[str] = []
     updated: list[str] = []
+    relabelled: list[str] = []  # catalog details changed (kind, region, year): metadata rewritten, nothing embedded
     removed: list[str] = []
     unchanged: list[str] = []
     chunks: int = 0  # chunks in the index after this ingest
     embedded: int = 0  # chunks embedded by this ingest
     errors: list[FileError] = []
     rebuilt: bool = False
+    repaired: list[str] = []  # what a plain ingest found missing or damaged in the index and put right
+    set_aside: str | None = None  # where a rebuild moved the damaged parts of the old index
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.relabelled or self.removed)
 
     def summary(self) -> str:
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
             f"unchanged {len(self.unchanged)}, chunks {self.chunks}, errors {len(self.errors)}"
-        )
+        ) + (f", relabelled {len(self.relabelled)}" if self.relabelled else "")
 
 
 def _commit(
@@ -82,6 +97,27 @@ def _commit(
     if obsolete:
         store.delete(obsolete)
         obsolete.clear()
+
+
+def _only_labels_changed(known: Document, document: Document) -> bool:
+    """Whether only the catalog details filters read changed: the text and title (which the
+    vectors and BM25 were made from, see Chunk.embed_text) are the same."""
+    return known.text == document.text and known.title == document.title and known.source == document.source
+
+
+def _relabel(state: IndexState, store: VectorStore, documents: list[Document]) -> None:
+    """Give the documents' chunks their new kind, region and year, in Chroma first and then in
+    the state (committed by the caller), keeping their vectors and ids."""
+    changed = {document.doc_id: document for document in documents}
+    chunks = []
+    for index, chunk in enumerate(state.chunks):
+        document = changed.get(chunk.doc_id)
+        if document is not None:
+            chunk = chunk.model_copy(update={"kind": document.kind, "region": document.region, "year": document.year})
+            state.chunks[index] = chunk
+            chunks.append(chunk)
+    store.relabel(chunks)
+    state.documents.update(changed)
 
 
 def _apply(state: IndexState, finished: list[tuple[Document, list[Chunk]]], removed: list[str]) -> list[str]:
@@ -102,6 +138,35 @@ def _apply(state: IndexState, finished: list[tuple[Document, list[Chunk]]], remo
     return old
 
 
+def _set_aside_damaged(settings: Settings) -> str | None:
+    """Move the parts of the index that cannot be opened (the state file, the embedded Chroma
+    database) into `index/damaged-<time>/`, so a rebuild starts without reading them."""
+    parts = []
+    try:
+        load_state(settings.index_dir)
+    except IndexDamaged:
+        parts.append(settings.index_dir / STATE_FILE)
+    if not settings.chroma.host:
+        try:
+            chroma_client(settings)
+        except IndexDamaged:
+            parts.append(local_folder(settings))
+    if not parts:
+        return None
+    folder = set_aside(settings.index_dir, parts)
+    forget_local_clients()
+    return str(folder)
+
+
+def _restore_vectors(store: VectorStore, embedder: Embedder, chunks: list[Chunk], progress: Progress | None) -> None:
+    """Embed again the committed chunks the vector store lost; the state already lists them."""
+    for first in range(0, len(chunks), MAX_WINDOW):
+        window = chunks[first : first + MAX_WINDOW]
+        store.add(window, embedder.embed_chunks([chunk.embed_text for chunk in window]))
+        if progress:
+            progress(first + len(window), len(chunks), "(vectors missing from the index)")
+
+
 def ingest(
     settings: Settings,
     embedder: Embedder | None = None,
@@ -112,6 +177,8 @@ def ingest(
     report = IngestReport()
     index_dir = settings.index_dir
     with IndexLock(index_dir):
+        if rebuild:
+            report.set_aside = _set_aside_damaged(settings)
         state = load_state(index_dir)
         store = VectorStore(settings)
         fingerprint = settings.index_fingerprint()
@@ -124,18 +191,39 @@ def ingest(
             store.reset()
 
         live = {chunk.id for chunk in state.chunks}
-        orphans = sorted(store.ids() - live)
+        stored = store.ids()
+        orphans = sorted(stored - live)
         if orphans:
             store.delete(orphans)
+        lost = [chunk for chunk in state.chunks if chunk.id not in stored]
+        if lost:
+            embedder = embedder or Embedder(settings)
+            _restore_vectors(store, embedder, lost, progress)
+            report.embedded += len(lost)
+            report.repaired.append(
+                f"{len(lost)} of {len(live)} passages were missing from the vector store "
+                f"({store.where}): embedded again"
+            )
+        keywords_sound = state.bm25_dir is not None
+        if state.chunks or state.bm25_dir is not None:
+            try:
+                KeywordIndex.open(index_dir, state)
+            except IndexDamaged as exc:
+                keywords_sound = False
+                report.repaired.append(f"{str(exc).split('; ')[0]}: built again")
 
         documents, report.errors = scan_corpus(settings)
         current = {document.doc_id: document for document in documents}
         to_embed: list[Document] = []
+        relabel: list[Document] = []
         for document in documents:
             known = state.documents.get(document.doc_id)
             if known is None:
                 report.added.append(document.doc_id)
                 to_embed.append(document)
+            elif known.content_hash != document.content_hash and _only_labels_changed(known, document):
+                report.relabelled.append(document.doc_id)
+                relabel.append(document)
             elif known.content_hash != document.content_hash:
                 report.updated.append(document.doc_id)
                 to_embed.append(document)
@@ -143,12 +231,15 @@ def ingest(
                 report.unchanged.append(document.doc_id)
         report.removed = sorted(set(state.documents) - set(current))
 
-        if not to_embed and not report.removed and state.bm25_dir is not None:
+        if relabel:
+            _relabel(state, store, relabel)
+        if not to_embed and not relabel and not report.removed and keywords_sound:
             report.chunks = len(state.chunks)
             report.seconds = time.perf_counter() - began
             return report
 
-        embedder = embedder or Embedder(settings)
+        if to_embed:
+            embedder = embedder or Embedder(settings)
         planned = [
             (document, chunk_document(
                 document,
@@ -168,16 +259,17 @@ def ingest(
         last_commit = time.monotonic()
         commit_interval = settings.index.commit_every_s
         size = MIN_WINDOW
-        while report.embedded < total:
-            window = [chunk for _, chunk in flat[report.embedded : report.embedded + size]]
+        done = 0
+        while done < total:
+            window = [chunk for _, chunk in flat[done : done + size]]
             window_began = time.monotonic()
             store.add(window, embedder.embed_chunks([chunk.embed_text for chunk in window]))
             rate = len(window) / max(time.monotonic() - window_began, 1e-3)
             size = max(MIN_WINDOW, min(MAX_WINDOW, int(rate * settings.index.commit_every_s)))
-            report.embedded += len(window)
+            done += len(window)
             if progress:
-                progress(report.embedded, total, flat[report.embedded - 1][0].source)
-            while waiting and last_chunk[len(planned) - len(waiting)] <= report.embedded:
+                progress(done, total, flat[done - 1][0].source)
+            while waiting and last_chunk[len(planned) - len(waiting)] <= done:
                 finished.append(waiting.popleft())
             if time.monotonic() - last_commit > commit_interval:
                 commit_began = time.monotonic()
@@ -187,6 +279,7 @@ def ingest(
                 last_commit = time.monotonic()
                 commit_interval = max(settings.index.commit_every_s, COMMIT_SPACING * (last_commit - commit_began))
 
+        report.embedded += done
         obsolete += _apply(state, finished + list(waiting), report.removed)  # waiting: only if nothing was embedded
         _commit(settings, state, store, obsolete, tokens)
         report.chunks = len(state.chunks)

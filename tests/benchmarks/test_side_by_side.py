@@ -58,7 +58,7 @@ def test_side_by_side(tmp_path, monkeypatch, copy_corpus):
     from assistant.api import Assistant
     from assistant.indexing.embedding import Embedder
     from assistant.indexing.ingest import ingest
-    from assistant.indexing.store import load_state
+    from assistant.indexing.state import load_state
 
     monkeypatch.chdir(tmp_path)
     root = tmp_path / "ours"
