@@ -179,7 +179,8 @@ def build(bot: Assistant) -> DocumentsTab:
         try:
             bot.describe_document(
                 doc_id, title=(new_title or "").strip() or None, kind=(new_kind or "").strip() or None,
-                region=(new_region or "").strip() or None, year=int(new_year) if new_year is not None else None,
+                region=(new_region or "").strip() or None,
+                year=int(new_year) if new_year else None,  # an empty Number box reads 0: no year
             )
             message = f"**Saved** the details of `{label(doc_id)}`."
         except AssistantError as exc:
