@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,9 @@ def _lost_connection(exc: BaseException) -> bool:
     return False
 
 
+_OPENING = threading.Lock()
+
+
 @dataclass
 class VectorStore:
     """The Chroma collection, written and read through llama-index's ChromaVectorStore."""
@@ -128,11 +132,14 @@ class VectorStore:
     @property
     def collection(self):
         if self._collection is None:
-            with self._reaching():
-                client = chroma_client(self.settings)
-                self._collection = client.get_or_create_collection(
-                    self.settings.index.collection, metadata={"hnsw:space": "cosine"}
-                )
+            # Questions arriving together at a fresh server would otherwise each open the client,
+            # which is not safe to do from several threads at once.
+            with _OPENING, self._reaching():
+                if self._collection is None:
+                    client = chroma_client(self.settings)
+                    self._collection = client.get_or_create_collection(
+                        self.settings.index.collection, metadata={"hnsw:space": "cosine"}
+                    )
         return self._collection
 
     def add(self, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
