@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import httpx
 import pytest
 from gradio_client import Client
 from pydantic import SecretStr
-from ui_support import copy_seed, free_port, served, served_app
+from ui_support import copy_seed, free_port, served, served_app, stop_process_group
 from ui_wire import file_data, handler_index, run_handler, upload
 
 from assistant.api import Assistant
@@ -108,12 +107,7 @@ def test_assistant_ui_listens_on_loopback_only(seed_index, tmp_path):
                 sock.connect((address, port))
         assert f"http://127.0.0.1:{port}" in (tmp_path / "ui.log").read_text()
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        stop_process_group(process)
         log.close()
 
 

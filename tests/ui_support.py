@@ -83,6 +83,16 @@ def chromium():
 ASSISTANT_BIN = Path(sys.executable).parent / "assistant"
 
 
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Stop a server started in its own process group: SIGTERM, then SIGKILL after 30 s."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
 @contextlib.contextmanager
 def server_process(settings: Settings, log: Path, **env_settings: str):
     """The real `assistant ui` command serving `settings`' project on 127.0.0.1 and a free port, in its own
@@ -115,9 +125,4 @@ def server_process(settings: Settings, log: Path, **env_settings: str):
                 time.sleep(0.5)
             yield url
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+            stop_process_group(process)
