@@ -376,7 +376,8 @@ class Assistant:
     def _retrieve(self, query: Query, vector, filters: Filters | None, top_k: int | None, snapshot) -> list:
         """The passages to answer from. A comparison first finds the documents it compares, then
         takes the best passages of each, so every document in scope has its say."""
-        hits = self.retriever.search(query.search_text, top_k=top_k, filters=filters, query_embedding=vector)
+        hits = self.retriever.search(query.search_text, top_k=top_k, filters=filters, query_embedding=vector,
+                                     snapshot=snapshot)
         hits += self._named_hits(query, vector, filters, hits, snapshot)
         words = cues().role_search_words.get(query.intent)
         if words and hits:
@@ -387,19 +388,21 @@ class Assistant:
             if len(snapshot.doc_chunks.get(doc_id, ())) > 4:
                 scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
                 have = {h.chunk.id for h in hits}
-                hits += [h for h in self.retriever.search(f"{query.search_text} {words}", top_k=3, filters=scoped)
-                         if h.chunk.id not in have]
+                more = self.retriever.search(f"{query.search_text} {words}", top_k=3, filters=scoped,
+                                             snapshot=snapshot)
+                hits += [h for h in more if h.chunk.id not in have]
         if query.intent == "overview" and hits:
             return hits + self._opening_hits(hits, snapshot)
         if query.intent != "comparison" or not hits:
             return hits
         wide = self.retriever.search(query.search_text, top_k=max(3 * (top_k or self.settings.retrieval.top_k), 12),
-                                     filters=filters, query_embedding=vector)
+                                     filters=filters, query_embedding=vector, snapshot=snapshot)
         order = list(dict.fromkeys(h.chunk.doc_id for h in hits + wide))
         merged: list = []
         for doc_id in comparison_scope(query, order, snapshot.documents):
             scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
-            merged += self.retriever.search(query.search_text, top_k=2, filters=scoped, query_embedding=vector)
+            merged += self.retriever.search(query.search_text, top_k=2, filters=scoped, query_embedding=vector,
+                                            snapshot=snapshot)
         return merged or hits
 
     @staticmethod
@@ -430,7 +433,8 @@ class Assistant:
             if not holders or found & set(holders) or len(holders) > 8:
                 continue
             scoped = (filters or Filters()).model_copy(update={"doc_ids": holders})
-            extra += self.retriever.search(query.search_text, top_k=3, filters=scoped, query_embedding=vector)
+            extra += self.retriever.search(query.search_text, top_k=3, filters=scoped, query_embedding=vector,
+                                           snapshot=snapshot)
             found |= set(holders)
         return extra
 

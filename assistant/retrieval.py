@@ -196,10 +196,13 @@ class Retriever:
         top_k: int | None = None,
         filters: Filters | None = None,
         query_embedding: list[float] | None = None,
+        snapshot: Snapshot | None = None,
     ) -> list[Hit]:
+        """The top chunks for a question. Pass the snapshot a caller already reads from, so an
+        ingest committing between two calls cannot hand back chunks that snapshot lacks."""
         config = self.settings.retrieval
         top_k = top_k or config.top_k
-        snapshot = self.snapshot()
+        snapshot = snapshot or self.snapshot()
         allowed_docs = None
         where = None
         if filters is not None and filters.active():

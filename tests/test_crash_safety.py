@@ -121,7 +121,7 @@ def test_queries_during_an_ingest_only_ever_see_whole_documents(synthetic_projec
         snapshot = retriever.snapshot()
         generations.add(snapshot.state.generation)
         assert not _incomplete(snapshot.state), f"half-indexed documents visible: {_incomplete(snapshot.state)}"
-        for hit in retriever.search("family doctor contract service in the township", top_k=8):
+        for hit in retriever.search("family doctor contract service in the township", top_k=8, snapshot=snapshot):
             assert hit.chunk.doc_id in snapshot.documents
             assert hit.chunk.id in snapshot.chunks
         queries += 1
