@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assistant.analysis import views as analysis
+from assistant import analysis
 from assistant.answering.abstention import Coverage, Vocabulary, check_coverage
 from assistant.answering.cues import cues
 from assistant.answering.evidence import EvidenceGatherer, comparison_scope, named_documents

@@ -143,7 +143,7 @@ def cmd_docs(args) -> int:
 
 def cmd_analyze(args) -> int:
     """Responsibility matrices, Smith-model analyses and comparisons, every cell cited."""
-    from assistant.analysis.views import export
+    from assistant.analysis import export
 
     bot = _assistant(args)
     report = bot.analyze(args.doc, component=args.component)
@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=["md", "csv", "json"], default="md", help="output format (default md)")
     p.add_argument(
-        "--table", choices=["responsibility", "smith", "comparison"],
+        "--table", choices=["responsibility", "studies", "comparison"],
         help="the table to print as CSV when the analysis holds several",
     )
     p.set_defaults(func=cmd_analyze)

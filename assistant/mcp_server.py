@@ -15,7 +15,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
-from assistant.analysis.views import to_markdown
+from assistant.analysis import to_markdown
 from assistant.answering.models import Citation
 from assistant.api import Assistant, DocumentInfo, FoundPassage
 from assistant.errors import AssistantError

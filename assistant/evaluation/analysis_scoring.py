@@ -1,12 +1,16 @@
-"""Score the analysis views (`Assistant.analyze`) against evals/analysis_gold.yaml.
+"""Score the analysis views (`Assistant.analyze`) against a gold: evals/analysis_gold.yaml for
+the seeds, evals/field/analysis-<half>.yaml for each half of the field corpus.
 
 Items are matched one to one: an extracted item matches a gold item when one
 contains the other after normalising case, whitespace and quotes, and each item
 matches at most one other (a sentence holding four findings stands for one of
-them, not all four). On the studies: item precision and recall, label accuracy
-over matched items, and precision/recall per Smith component. On the
-responsibility matrices: tasks matched the same way, then the departments of
-matched tasks; cell precision and recall count (task, department) pairs.
+them, not all four). On the studies: item precision and recall; label accuracy
+over matched items in the study's own framework (a gold item without a `label` is
+labelled by its component, as in a Smith study); Smith component accuracy over
+matched items whose gold gives a component; and precision/recall per component.
+On the responsibility matrices: tasks matched the same way, then the departments
+of matched tasks; cell precision and recall count (task, department) pairs; lead
+accuracy counts the gold tasks whose text names a lead and whose row names it.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from assistant.analysis.views import COMPONENTS, ITEM_KINDS, AnalysisReport, Component
+from assistant.analysis import COMPONENTS, ITEM_KINDS, AnalysisReport
+from assistant.analysis.models import Component
 from assistant.evaluation.cases import normalise
+from assistant.evaluation.suites import FIELD, field_dir
 
 GOLD_FILE = "analysis_gold.yaml"
 _KIND_KEYS = {"finding": "findings", "cause": "causes", "countermeasure": "countermeasures"}
@@ -25,10 +31,16 @@ _KIND_KEYS = {"finding": "findings", "cause": "causes", "countermeasure": "count
 
 class GoldItem(BaseModel):
     text: str
-    component: Component
+    label: str = ""  # in the study's own framework; empty: the component is the label
+    component: Component | None = None
+
+    @property
+    def own_label(self) -> str:
+        return self.label or (self.component or "")
 
 
 class GoldStudy(BaseModel):
+    framework: str = "smith"
     findings: list[GoldItem] = []
     causes: list[GoldItem] = []
     countermeasures: list[GoldItem] = []
@@ -36,6 +48,7 @@ class GoldStudy(BaseModel):
 
 class GoldTask(BaseModel):
     task: str
+    lead: str | None = None
     departments: list[str] = []
 
 
@@ -64,12 +77,20 @@ def load_gold(path: Path) -> AnalysisGold:
     return AnalysisGold(**(yaml.safe_load(path.read_text(encoding="utf-8")) or {}))
 
 
-def find_gold(evals_dir: Path, set_paths: list[Path]) -> Path | None:
-    """evals/analysis_gold.yaml, or the one beside the question sets being run."""
-    for folder in [evals_dir, *dict.fromkeys(p.parent for p in set_paths)]:
-        if (folder / GOLD_FILE).exists():
-            return folder / GOLD_FILE
-    return None
+def find_gold(evals_dir: Path, suite: str) -> Path | None:
+    """The gold of a suite: evals/analysis_gold.yaml for the seeds, evals/field/analysis-dev.yaml
+    for field-dev, ..., or None when there is none."""
+    if suite == "seeds":
+        path = evals_dir / GOLD_FILE
+    else:
+        path = field_dir(evals_dir) / f"analysis-{suite.removeprefix(FIELD + '-')}.yaml"
+    return path if path.exists() else None
+
+
+def _same(got: str, want: str) -> bool:
+    def key(label: str) -> str:
+        return " ".join(label.lower().replace("_", " ").replace("-", " ").split())
+    return key(got) == key(want)
 
 
 def match(extracted: list[str], gold: list[str]) -> dict[int, int]:
@@ -107,7 +128,8 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 def score(report: AnalysisReport, gold: AnalysisGold, gold_path: str = "") -> AnalysisScore:
     mismatches: list[Mismatch] = []
     studies = {s.doc_id: s for s in report.studies}
-    per_kind = {k: {"extracted": 0, "gold": 0, "matched": 0, "labelled_right": 0} for k in ITEM_KINDS}
+    per_kind = {k: {"extracted": 0, "gold": 0, "matched": 0, "labelled_right": 0, "with_component": 0,
+                    "component_right": 0} for k in ITEM_KINDS}
     predicted = dict.fromkeys(COMPONENTS, 0)  # matched items labelled c
     expected = dict.fromkeys(COMPONENTS, 0)  # matched items whose gold is c
     right = dict.fromkeys(COMPONENTS, 0)
@@ -122,15 +144,24 @@ def score(report: AnalysisReport, gold: AnalysisGold, gold_path: str = "") -> An
             counts["gold"] += len(gold_items)
             counts["matched"] += len(pairs)
             for i, j in pairs.items():
-                got, want = items[i].component, gold_items[j].component
-                predicted[got] += 1
-                expected[want] += 1
-                if got == want:
-                    right[got] += 1
+                if _same(items[i].label, gold_items[j].own_label):
                     counts["labelled_right"] += 1
                 else:
                     mismatches.append(Mismatch(doc_id=doc_id, kind=kind, text=items[i].text,
-                                               problem=f"labelled {got}, gold {want}"))
+                                               problem=f"labelled {items[i].label}, gold {gold_items[j].own_label}"))
+                got, want = items[i].component, gold_items[j].component
+                if got is not None:
+                    predicted[got] += 1
+                if want is None:
+                    continue
+                expected[want] += 1
+                counts["with_component"] += 1
+                if got == want:
+                    right[got] += 1
+                    counts["component_right"] += 1
+                else:
+                    mismatches.append(Mismatch(doc_id=doc_id, kind=kind, text=items[i].text,
+                                               problem=f"component {got}, gold {want}"))
             matched_gold = set(pairs.values())
             mismatches += [
                 Mismatch(doc_id=doc_id, kind=kind, text=g.text, problem="missed")
@@ -143,6 +174,7 @@ def score(report: AnalysisReport, gold: AnalysisGold, gold_path: str = "") -> An
 
     matrices = {m.doc_id: m for m in report.matrices}
     cells = {"extracted": 0, "gold": 0, "matched": 0}
+    leads = {"named": 0, "right": 0}
     tasks = {"extracted": 0, "gold": 0, "matched": 0}
     for doc_id, gold_tasks in gold.responsibility.items():
         rows = matrices[doc_id].rows if doc_id in matrices else []
@@ -152,7 +184,15 @@ def score(report: AnalysisReport, gold: AnalysisGold, gold_path: str = "") -> An
         tasks["matched"] += len(task_pairs)
         cells["extracted"] += sum(len(r.departments) for r in rows)
         cells["gold"] += sum(len(t.departments) for t in gold_tasks)
+        leads["named"] += sum(1 for t in gold_tasks if t.lead)
         for i, j in task_pairs.items():
+            want = gold_tasks[j].lead
+            got = rows[i].lead
+            if want and got and (normalise(want) in normalise(got) or normalise(got) in normalise(want)):
+                leads["right"] += 1
+            elif want or got:
+                mismatches.append(Mismatch(doc_id=doc_id, kind="lead", text=gold_tasks[j].task,
+                                           problem=f"lead {got or 'none'}, gold {want or 'none'}"))
             names = [c.department for c in rows[i].departments]
             department_pairs = match(names, gold_tasks[j].departments)
             cells["matched"] += len(department_pairs)
@@ -175,11 +215,13 @@ def score(report: AnalysisReport, gold: AnalysisGold, gold_path: str = "") -> An
             for i, r in enumerate(rows) if i not in task_pairs
         ]
 
-    total = {key: sum(c[key] for c in per_kind.values()) for key in ("extracted", "gold", "matched", "labelled_right")}
+    total = {key: sum(c[key] for c in per_kind.values())
+             for key in ("extracted", "gold", "matched", "labelled_right", "with_component", "component_right")}
     metrics: dict[str, float | None] = {
         "analysis_item_precision": _ratio(total["matched"], total["extracted"]),
         "analysis_item_recall": _ratio(total["matched"], total["gold"]),
         "analysis_label_accuracy": _ratio(total["labelled_right"], total["matched"]),
+        "analysis_component_accuracy": _ratio(total["component_right"], total["with_component"]),
     }
     for component in COMPONENTS:
         metrics[f"analysis_{component}_precision"] = _ratio(right[component], predicted[component])
@@ -189,6 +231,7 @@ def score(report: AnalysisReport, gold: AnalysisGold, gold_path: str = "") -> An
         "responsibility_task_recall": _ratio(tasks["matched"], tasks["gold"]),
         "responsibility_cell_precision": _ratio(cells["matched"], cells["extracted"]),
         "responsibility_cell_recall": _ratio(cells["matched"], cells["gold"]),
+        "responsibility_lead_accuracy": _ratio(leads["right"], leads["named"]),
     })
     by_kind = {
         kind: {
@@ -196,27 +239,29 @@ def score(report: AnalysisReport, gold: AnalysisGold, gold_path: str = "") -> An
             "precision": _ratio(counts["matched"], counts["extracted"]),
             "recall": _ratio(counts["matched"], counts["gold"]),
             "label_accuracy": _ratio(counts["labelled_right"], counts["matched"]),
+            "component_accuracy": _ratio(counts["component_right"], counts["with_component"]),
         }
         for kind, counts in per_kind.items()
     }
     counts = {f"items_{k}": v for k, v in total.items()}
     counts.update({f"tasks_{k}": v for k, v in tasks.items()})
     counts.update({f"cells_{k}": v for k, v in cells.items()})
+    counts.update({f"leads_{k}": v for k, v in leads.items()})
     return AnalysisScore(metrics=metrics, by_kind=by_kind, counts=counts, mismatches=mismatches, gold=gold_path)
 
 
 METRICS = [
-    "analysis_item_precision", "analysis_item_recall", "analysis_label_accuracy",
+    "analysis_item_precision", "analysis_item_recall", "analysis_label_accuracy", "analysis_component_accuracy",
     *[f"analysis_{c}_{m}" for c in COMPONENTS for m in ("precision", "recall")],
     "responsibility_task_precision", "responsibility_task_recall",
-    "responsibility_cell_precision", "responsibility_cell_recall",
+    "responsibility_cell_precision", "responsibility_cell_recall", "responsibility_lead_accuracy",
 ]
 
 
-def attach_analysis(run, bot, evals_dir: Path, set_paths: list[Path]) -> AnalysisScore | None:
-    """Score `bot.analyze()` against the gold and add it to an EvalRun: the figures to
+def attach_analysis(run, bot, evals_dir: Path) -> AnalysisScore | None:
+    """Score `bot.analyze()` against the suite's gold and add it to an EvalRun: the figures to
     `run.metrics` (where the gate sees them), the details to `run.analysis`."""
-    path = find_gold(evals_dir, set_paths)
+    path = find_gold(evals_dir, run.suite)
     if path is None:
         return None
     result = score(bot.analyze(), load_gold(path), str(path))
@@ -239,10 +284,12 @@ def markdown(analysis: dict) -> list[str]:
     ]
     lines += [f"| {name} | {'–' if result.metrics.get(name) is None else f'{result.metrics[name]:.3f}'} |"
               for name in METRICS]
-    lines += ["", "| kind | extracted | gold | matched | precision | recall | label accuracy |", "|---" * 7 + "|"]
+    lines += ["", "| kind | extracted | gold | matched | precision | recall | label accuracy | component accuracy |",
+              "|---" * 8 + "|"]
     for kind, c in result.by_kind.items():
         cells = [c["extracted"], c["gold"], c["matched"]] + [
-            "–" if c[k] is None else f"{c[k]:.3f}" for k in ("precision", "recall", "label_accuracy")
+            "–" if c.get(k) is None else f"{c[k]:.3f}"
+            for k in ("precision", "recall", "label_accuracy", "component_accuracy")
         ]
         lines.append(f"| {kind} | " + " | ".join(str(x) for x in cells) + " |")
     if result.mismatches:

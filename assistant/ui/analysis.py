@@ -13,7 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.analysis import views
+from assistant import analysis as views
 from assistant.api import Assistant
 from assistant.errors import AssistantError
 from assistant.ui.render import escape, link_markers, markdown_html, source_card, template_safe

@@ -1,0 +1,161 @@
+"""What a document says, as analysis items: a study's findings, causes and recommendations, and
+a plan's tasks with the bodies responsible for them.
+
+Both come from the answering layer's reader (`read_window` over the whole document), so the
+analysis and the answers read a document the same way: layout, metadata, design and background
+statements are never items; an enumeration's items are the items, and its lead-in ("barriers
+included", "measures need to be taken; these include") says what they are. Two refinements are
+the analysis's own, because a table wants one point per row:
+- recommendations coordinated in one clause ("that the city pay A, align B, and open C") are
+  cut before each verb that opens an action of its own;
+- two findings set against each other ("A was simple, but B required booking") are cut at the
+  contrast.
+Every item is a span of the cleaned text, cited by the sentence it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lemminflect import getAllLemmas
+
+from assistant.answering.reading import Reading, Unit, read_window
+from assistant.documents import Document
+
+KIND_OF_ROLE = (("recommendation", "countermeasure"), ("cause", "cause"), ("finding", "finding"),
+                ("problem", "finding"))
+_POINT_ROLES = frozenset({"finding", "cause", "recommendation", "problem"})
+# A label written before a colon at the start of a line ("- Outer setting: ..."), at most six words.
+_LINE_PREFIX = re.compile(r"^[\s\-•*#>|]*(?:\*\*|__)?([A-Za-z][\w ,'’/&-]{1,60}?)(?:\*\*|__)?\s*[:：]\s")
+_CONTRAST = re.compile(r"[,;]\s+(?:but|while|whereas|yet)\s+", re.I)
+_ACTION_BREAK = re.compile(r",\s+(?:and\s+)?|;\s+(?:and\s+)?")
+MIN_PIECE_WORDS = 3
+MIN_CONTRAST_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One finding, cause or recommendation, and what the text around it says of its label."""
+
+    kind: str  # finding | cause | countermeasure
+    start: int
+    end: int
+    text: str
+    passage_start: int  # the sentence it comes from: what a citation quotes
+    passage_end: int
+    section: str
+    problem: bool  # a finding that something is wrong (not a result)
+    context: str  # the heading, the line's label prefix and the enumeration's lead-in
+
+
+def read_document(document: Document) -> Reading:
+    """The whole document, read once for all its tables."""
+    return read_window(document, 0, len(document.text))
+
+
+# -- study items --------------------------------------------------------------------------------
+
+
+def kind_of(roles: frozenset[str]) -> str | None:
+    for role, kind in KIND_OF_ROLE:
+        if role in roles:
+            return kind
+    return None
+
+
+def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
+    """The findings, causes and recommendations of a study, in document order."""
+    text = document.text
+    by_passage: dict[tuple[int, int], list[Unit]] = {}
+    for unit in reading.units:
+        by_passage.setdefault((unit.passage_start, unit.passage_end), []).append(unit)
+    found: list[Candidate] = []
+    for (p_start, p_end), units in by_passage.items():
+        sentence = next((u for u in units if u.kind == "sentence"), None)
+        if sentence is None or "responsibility" in sentence.roles:
+            continue
+        items = [u for u in units if u.kind == "item"]
+        pieces = items or [u for u in units if u.kind == "segment"] or [sentence]
+        prefix = _line_prefix(text, p_start)
+        for unit in pieces:
+            if unit.layer != "content":
+                continue
+            kind = kind_of(unit.roles & _POINT_ROLES)
+            if kind is None:
+                continue
+            lead_in = text[p_start:pieces[0].start] if unit.kind == "item" else ""
+            context = " | ".join(part for part in (sentence.section, prefix, lead_in) if part)
+            for a, b in _split(text, unit.start, unit.end, kind):
+                found.append(Candidate(kind, a, b, text[a:b], p_start, p_end, sentence.section,
+                                       "problem" in unit.roles, context))
+    return sorted(found, key=lambda c: (c.start, c.end))
+
+
+def _line_prefix(text: str, position: int) -> str:
+    line_start = text.rfind("\n", 0, position) + 1
+    match = _LINE_PREFIX.match(text, line_start, min(len(text), line_start + 80))
+    return match.group(1).strip() if match and len(match.group(1).split()) <= 6 else ""
+
+
+def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, int]]:
+    if kind == "countermeasure":
+        return _coordinated_actions(text, start, end)
+    return _contrasted(text, start, end)
+
+
+@lru_cache(maxsize=8192)
+def is_base_verb(word: str) -> bool:
+    """'align', 'open', 'pay': a verb in its base form, as an action written in the imperative or
+    after 'should' begins (lemminflect's lexicon)."""
+    lemmas = getAllLemmas(word.lower())
+    return word.lower() in lemmas.get("VERB", ())
+
+
+def _coordinated_actions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """'... recommend that the city pay A, align B, and open C' -> three actions: cut at a comma
+    that a base-form verb follows, when every piece keeps a few words."""
+    cuts = []
+    for match in _ACTION_BREAK.finditer(text, start, end):
+        following = re.match(r"[A-Za-z]+", text[match.end():end])
+        if following and is_base_verb(following.group(0)) and not _inside_brackets(text, start, match.start()):
+            cuts.append(match)
+    return _cut(text, start, end, cuts, MIN_PIECE_WORDS)
+
+
+def _contrasted(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    cuts = list(_CONTRAST.finditer(text, start, end))
+    return _cut(text, start, end, cuts, MIN_CONTRAST_WORDS)
+
+
+def _inside_brackets(text: str, start: int, position: int) -> bool:
+    return text.count("(", start, position) > text.count(")", start, position)
+
+
+def _cut(text: str, start: int, end: int, cuts: list[re.Match], min_words: int) -> list[tuple[int, int]]:
+    spans, cursor = [], start
+    for match in cuts:
+        spans.append((cursor, match.start()))
+        cursor = match.end()
+    spans.append((cursor, end))
+    spans = [(a, b - 1) if text[b - 1:b] == "." else (a, b) for a, b in spans]
+    if len(spans) < 2 or any(len(text[a:b].split()) < min_words for a, b in spans):
+        return [(start, end)]
+    return spans
+
+
+# -- responsibilities --------------------------------------------------------------------------
+
+
+_FIRST_SENTENCE = re.compile(r"^(.{3,160}?[.。])\s")
+MAX_TITLE_WORDS = 14
+
+
+def task_title(task: str) -> str:
+    """A task as a row names it: its opening sentence when that is short ("Developing Internet
+    hospitals. Medical institutions ..." -> "Developing Internet hospitals"), else the task."""
+    first = _FIRST_SENTENCE.match(task)
+    if first and len(first.group(1).split()) <= MAX_TITLE_WORDS:
+        return first.group(1).rstrip(".。")
+    return task

@@ -1,0 +1,132 @@
+"""Documents to analysis views: a responsibility matrix per plan or notice, a study table per
+study (in its own framework, with Smith's components derived), and the studies compared on
+each of Smith's components. Each document is read once (the answering layer's reader) and
+every cell is cited through one CitationBook."""
+
+from __future__ import annotations
+
+from assistant.analysis.extraction import read_document, study_candidates, task_title
+from assistant.analysis.frameworks import framework_of
+from assistant.analysis.labelling import Similarity, label_items
+from assistant.analysis.models import (
+    COMPONENT_TITLES,
+    COMPONENTS,
+    AnalysisReport,
+    ComparisonEntry,
+    ComponentComparison,
+    ResponsibilityCell,
+    ResponsibilityMatrix,
+    ResponsibilityRow,
+    StudyAnalysis,
+    StudyItem,
+    parse_component,
+)
+from assistant.answering.citations import CitationBook
+from assistant.answering.evidence import genre
+from assistant.answering.models import Citation
+from assistant.answering.reading import Reading
+from assistant.documents import Document
+
+
+def is_study(document: Document) -> bool:
+    return genre(document) == "study"
+
+
+def build_report(
+    documents: list[Document], similarity: Similarity, compare_studies: bool = True, component: str | None = None
+) -> AnalysisReport:
+    """The analysis views of `documents`: a matrix per document that assigns tasks to bodies, a
+    study table per study, and (with `compare_studies`) the studies compared on each component.
+    With `component`, only the studies' comparison on that component, its citations numbered
+    afresh."""
+    book = CitationBook({d.doc_id: d for d in documents}, {})
+    report = AnalysisReport()
+    for document in documents:
+        reading = read_document(document)
+        if is_study(document):
+            report.studies.append(_study(document, reading, book, similarity))
+        if reading.responsibilities:  # a report may both study a policy and assign its recommendations
+            report.matrices.append(_matrix(document, reading, book))
+    if component is not None:
+        return _renumbered(AnalysisReport(comparisons=[compare(report.studies, component)]))
+    if compare_studies and report.studies:
+        report.comparisons = [compare(report.studies, c) for c in COMPONENTS]
+    return _renumbered(report)
+
+
+def compare(studies: list[StudyAnalysis], component: str) -> ComponentComparison:
+    component = parse_component(component)
+    return ComponentComparison(
+        component=component,
+        title=COMPONENT_TITLES[component],
+        studies=[
+            ComparisonEntry(
+                doc_id=s.doc_id, title=s.title,
+                findings=s.of("finding", component), causes=s.of("cause", component),
+                countermeasures=s.of("countermeasure", component),
+            )
+            for s in studies
+        ],
+    )
+
+
+def _citation(book: CitationBook, doc_id: str, start: int, end: int, section: str = "") -> Citation:
+    number = book.cite(doc_id, start, end, section)
+    return book.citations[number - 1]
+
+
+def _matrix(document: Document, reading: Reading, book: CitationBook) -> ResponsibilityMatrix:
+    matrix = ResponsibilityMatrix(doc_id=document.doc_id, title=document.title, kind=document.kind)
+    text = document.text
+    for statement in reading.responsibilities:
+        start, end = statement.task_start, statement.task_end
+        if end <= start:  # the heading names the task
+            start, end = statement.passage_start, statement.passage_end
+        row = ResponsibilityRow(
+            task=task_title(statement.task), section=statement.heading,
+            citation=_citation(book, document.doc_id, start, end, statement.heading),
+            lead=statement.lead.text if statement.lead is not None else None,
+        )
+        for unit in statement.departments:
+            row.departments.append(ResponsibilityCell(
+                department=text[unit.start:unit.end], start=unit.start, end=unit.end,
+                citation=_citation(book, document.doc_id, unit.passage_start, unit.passage_end, statement.heading),
+            ))
+        matrix.rows.append(row)
+    return matrix
+
+
+def _study(document: Document, reading: Reading, book: CitationBook, similarity: Similarity) -> StudyAnalysis:
+    framework = framework_of(document)
+    labelled = label_items(framework, study_candidates(document, reading), similarity)
+    study = StudyAnalysis(doc_id=document.doc_id, title=document.title, kind=document.kind,
+                          framework=framework.key, framework_title=framework.title)
+    for item in labelled:
+        c = item.candidate
+        study.items.append(StudyItem(
+            kind=c.kind, label=item.label, component=item.component, labelled_by=item.labelled_by,
+            cues=item.cues, text=c.text, start=c.start, end=c.end,
+            citation=_citation(book, document.doc_id, c.passage_start, c.passage_end, c.section),
+        ))
+    return study
+
+
+def _renumbered(report: AnalysisReport) -> AnalysisReport:
+    """Number the citations the report holds 1, 2, ... in the order of its tables (matrices,
+    studies, comparisons), and list each once."""
+    cited: list[Citation] = []
+    for matrix in report.matrices:
+        for row in matrix.rows:
+            cited += [row.citation, *(cell.citation for cell in row.departments)]
+    for study in report.studies:
+        cited += [item.citation for item in study.items]
+    for comparison in report.comparisons:
+        for entry in comparison.studies:
+            cited += [item.citation for item in entry.findings + entry.causes + entry.countermeasures]
+    used: dict[int, Citation] = {}
+    for citation in cited:  # the book shares one Citation object per passage
+        used.setdefault(id(citation), citation)
+    for number, citation in enumerate(used.values(), 1):
+        citation.number = number
+    report.citations = list(used.values())
+    return report
