@@ -21,12 +21,17 @@ from functools import lru_cache
 
 from lemminflect import getAllLemmas
 
-from assistant.answering.reading import Reading, Unit, read_window
+from assistant.answering.cues import cues
+from assistant.answering.reading import Reading, Unit, read_window, roles_of
 from assistant.documents import Document
+from assistant.documents.structure import find_headings, section_path
 
 KIND_OF_ROLE = (("recommendation", "countermeasure"), ("cause", "cause"), ("finding", "finding"),
                 ("problem", "finding"))
 _POINT_ROLES = frozenset({"finding", "cause", "recommendation", "problem"})
+_HEADING_ROLES = frozenset({"finding", "cause", "recommendation"})
+# A figure that measures a result: a share, a multiple, a change in points, a decimal.
+_RESULT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|per ?cent\b|percentage points?\b|times\b|-fold\b)|\b\d+\.\d+\b")
 # A label written before a colon at the start of a line ("- Outer setting: ..."), at most six words.
 _LINE_PREFIX = re.compile(r"^[\s\-•*#>|]*(?:\*\*|__)?([A-Za-z][\w ,'’/&-]{1,60}?)(?:\*\*|__)?\s*[:：]\s")
 _CONTRAST = re.compile(r"[,;]\s+(?:but|while|whereas|yet)\s+", re.I)
@@ -65,9 +70,38 @@ def kind_of(roles: frozenset[str]) -> str | None:
     return None
 
 
+def _heading_kinds(text: str) -> tuple[list, dict[int, str | None]]:
+    """The document's headings, and for each the kind of item its words name first ("Chapter 5
+    Causes of the remaining problems" -> cause), None when it names none."""
+    headings = find_headings(text)
+    kinds = {}
+    for heading in headings:
+        positions = [(match.start(), role) for role in _HEADING_ROLES
+                     if (match := cues().roles[role].search(heading.title))]
+        kinds[heading.start] = kind_of(frozenset({min(positions)[1]})) if positions else None
+    return headings, kinds
+
+
+def _kind_under(headings: list, kinds: dict[int, str | None], offset: int) -> str | None:
+    """The kind the innermost role-naming heading above `offset` names."""
+    chain = []
+    for heading in headings:
+        if heading.start > offset:
+            break
+        while chain and chain[-1].level >= heading.level:
+            chain.pop()
+        chain.append(heading)
+    named = [kinds[h.start] for h in chain if kinds[h.start]]
+    return named[-1] if named else None
+
+
 def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
-    """The findings, causes and recommendations of a study, in document order."""
+    """The findings, causes and recommendations of a study, in document order. In a report whose
+    headings name at least two kinds of item (chapters of findings, causes, recommendations),
+    only what stands under such a heading is an item, and of the kind its heading names."""
     text = document.text
+    headings, heading_kinds = _heading_kinds(text)
+    by_heading = len({k for k in heading_kinds.values() if k}) >= 2
     by_passage: dict[tuple[int, int], list[Unit]] = {}
     for unit in reading.units:
         by_passage.setdefault((unit.passage_start, unit.passage_end), []).append(unit)
@@ -76,17 +110,26 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
         sentence = next((u for u in units if u.kind == "sentence"), None)
         if sentence is None or "responsibility" in sentence.roles:
             continue
-        items = [u for u in units if u.kind == "item"]
+        under = _kind_under(headings, heading_kinds, p_start)
+        if by_heading and under is None:
+            continue
+        # The items of a design statement are its samples and methods, unless its lead-in names
+        # points ("we propose measures in terms of A, B and C").
+        items = [u for u in units if u.kind == "item" and (sentence.layer != "design" or u.roles & _POINT_ROLES
+                                                              - sentence.roles)]
         pieces = items or [u for u in units if u.kind == "segment"] or [sentence]
         prefix = _line_prefix(text, p_start)
+        path = section_path(headings, p_start)
         for unit in pieces:
             if unit.layer != "content":
                 continue
-            kind = kind_of(unit.roles & _POINT_ROLES)
+            kind = (under if by_heading else None) or kind_of(unit.roles & _POINT_ROLES)
+            if kind is None and _RESULT_FIGURE.search(unit.text) and sentence.label in ("", "finding"):
+                kind = "finding"  # a measured result: "38.6% had signed", "2.3 times as likely"
             if kind is None:
                 continue
             lead_in = text[p_start:pieces[0].start] if unit.kind == "item" else ""
-            context = " | ".join(part for part in (sentence.section, prefix, lead_in) if part)
+            context = " | ".join(part for part in (path, prefix, lead_in) if part)
             for a, b in _split(text, unit.start, unit.end, kind):
                 found.append(Candidate(kind, a, b, text[a:b], p_start, p_end, sentence.section,
                                        "problem" in unit.roles, context))

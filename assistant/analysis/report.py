@@ -24,12 +24,24 @@ from assistant.analysis.models import (
 from assistant.answering.citations import CitationBook
 from assistant.answering.evidence import genre
 from assistant.answering.models import Citation
-from assistant.answering.reading import Reading
+from assistant.answering.reading import Reading, roles_of
 from assistant.documents import Document
 
 
-def is_study(document: Document) -> bool:
-    return genre(document) == "study"
+_POINT_ROLES = frozenset({"finding", "cause", "recommendation"})
+
+
+def is_study(document: Document, reading: Reading) -> bool:
+    """A study or evaluation: by its kind or opening (the answering layer's genre), or, for a
+    document that is no policy text, by stating its design, by findings sections, or by
+    headings for at least two of findings, causes and recommendations (a long report)."""
+    kind = genre(document)
+    if kind != "other":
+        return kind == "study"
+    if any(u.layer == "design" or u.label == "finding" for u in reading.units):
+        return True
+    roles = {role for h in reading.headings for role in roles_of(h.text, "") & _POINT_ROLES}
+    return len(roles) >= 2
 
 
 def build_report(
@@ -43,7 +55,7 @@ def build_report(
     report = AnalysisReport()
     for document in documents:
         reading = read_document(document)
-        if is_study(document):
+        if is_study(document, reading):
             report.studies.append(_study(document, reading, book, similarity))
         if reading.responsibilities:  # a report may both study a policy and assign its recommendations
             report.matrices.append(_matrix(document, reading, book))

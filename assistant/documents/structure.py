@@ -54,6 +54,8 @@ def lines_with_offsets(text: str) -> list[Span]:
     return spans
 
 
+# "Chapter 5 Causes of the remaining problems", "Part II Key tasks", "Annex A Tables": a report's top level.
+_CHAPTER = re.compile(r"^(?:chapter|part|annex|appendix)\s+(?:\d{1,2}|[IVX]{1,4}|[A-Z])\b[.:]?\s*\S", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*[.)、]|[IVX]{1,4}\.|\(\d{1,2}\)|[一二三四五六七八九十]+、)\s*\S")
 
 
@@ -65,11 +67,13 @@ def heading_level(line: str, is_first_line: bool = False) -> int | None:
     words = line.split()
     if not words or len(words) > 14 or len(line) > 120:
         return None
+    if _CHAPTER.match(line) and not re.search(r"[.;。]$", line):
+        return 1
     if _NUMBERED.match(line) and not re.search(r"[.;。]$", line):
         number = re.match(r"^[\d.]+", line)
         return number.group(0).rstrip(".").count(".") + 1 if number else 1
-    if line.endswith((":", "：")) and len(words) <= 10:
-        return 3
+    if line.endswith((":", "：")) and len(words) <= 10 and line.count("(") <= line.count(")"):
+        return 3  # not "(Responsible:", a list of bodies broken over lines
     if is_first_line and not re.search(r"[.!?;,。]$", line):
         return 1
     return None
