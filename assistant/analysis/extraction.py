@@ -22,7 +22,7 @@ from functools import lru_cache
 from lemminflect import getAllLemmas
 
 from assistant.answering.cues import cues
-from assistant.answering.reading import Reading, Unit, read_window, roles_of
+from assistant.answering.reading import Reading, Unit, read_window
 from assistant.documents import Document
 from assistant.documents.structure import find_headings, section_path
 
@@ -195,10 +195,35 @@ _FIRST_SENTENCE = re.compile(r"^(.{3,160}?[.。])\s")
 MAX_TITLE_WORDS = 14
 
 
+# "Recommendation 3. ", "Task 2: ": a numbered label before the task itself.
+_NUMBERED_LABEL = re.compile(r"^[A-Z][a-z]+\s+\d{1,3}[.:]\s+")
+
+
 def task_title(task: str) -> str:
     """A task as a row names it: its opening sentence when that is short ("Developing Internet
     hospitals. Medical institutions ..." -> "Developing Internet hospitals"), else the task."""
+    task = _NUMBERED_LABEL.sub("", task)
     first = _FIRST_SENTENCE.match(task)
     if first and len(first.group(1).split()) <= MAX_TITLE_WORDS:
         return first.group(1).rstrip(".。")
     return task
+
+
+# "(3) ", "3. ", "III. ", "（三）": a task's number, not its name.
+_TASK_NUMBER = re.compile(r"^\s*(?:\(?\d{1,2}[.)、]|[（(][一二三四五六七八九十\d]+[)）]|[IVX]{1,4}\.|[一二三四五六七八九十]+、)\s*")
+# Where one duty ends and the next begins: "for A, and for B", "for A and for B", "A, B, and C"
+# when each opens with a verb's -ing form.
+_NEXT_DUTY = re.compile(r",?\s+and for\s+|,\s+(?:and\s+)?(?!including\b)(?=[a-z]+ing\b)")
+
+
+def task_number_stripped(heading: str) -> str:
+    return _TASK_NUMBER.sub("", heading).strip().rstrip(":：").strip()
+
+
+def duties(task: str) -> list[str]:
+    """The duties of one assignment: 'issuing A, and for organising B' -> two; a task written as
+    a sentence or paragraph stays whole."""
+    if not re.match(r"[a-z]+ing\b", task):
+        return [task]
+    pieces = [p.strip().rstrip(".") for p in _NEXT_DUTY.split(task)]
+    return pieces if len(pieces) > 1 and all(len(p.split()) >= 2 for p in pieces) else [task.rstrip(".")]

@@ -5,7 +5,16 @@ every cell is cited through one CitationBook."""
 
 from __future__ import annotations
 
-from assistant.analysis.extraction import read_document, study_candidates, task_title
+from collections import Counter
+
+from assistant.analysis.extraction import (
+    MAX_TITLE_WORDS,
+    duties,
+    read_document,
+    study_candidates,
+    task_number_stripped,
+    task_title,
+)
 from assistant.analysis.frameworks import framework_of
 from assistant.analysis.labelling import Similarity, label_items
 from assistant.analysis.models import (
@@ -26,7 +35,6 @@ from assistant.answering.evidence import genre
 from assistant.answering.models import Citation
 from assistant.answering.reading import Reading, roles_of
 from assistant.documents import Document
-
 
 _POINT_ROLES = frozenset({"finding", "cause", "recommendation"})
 
@@ -88,23 +96,34 @@ def _citation(book: CitationBook, doc_id: str, start: int, end: int, section: st
 
 
 def _matrix(document: Document, reading: Reading, book: CitationBook) -> ResponsibilityMatrix:
+    """A row per task. A task that is the only one under its heading is named by the heading
+    ("(3) Medical insurance payment by global budget"); one clause assigning several duties ("is
+    responsible for A, and for B") gives a row per duty. The lead is kept when the text names
+    one among several bodies."""
     matrix = ResponsibilityMatrix(doc_id=document.doc_id, title=document.title, kind=document.kind)
     text = document.text
+    per_heading = Counter(statement.heading for statement in reading.responsibilities)
     for statement in reading.responsibilities:
         start, end = statement.task_start, statement.task_end
         if end <= start:  # the heading names the task
             start, end = statement.passage_start, statement.passage_end
-        row = ResponsibilityRow(
-            task=task_title(statement.task), section=statement.heading,
-            citation=_citation(book, document.doc_id, start, end, statement.heading),
-            lead=statement.lead.text if statement.lead is not None else None,
-        )
-        for unit in statement.departments:
-            row.departments.append(ResponsibilityCell(
+        citation = _citation(book, document.doc_id, start, end, statement.heading)
+        heading = task_number_stripped(statement.heading)
+        if statement.heading and per_heading[statement.heading] == 1 and len(heading.split()) <= MAX_TITLE_WORDS:
+            tasks = [heading]
+        else:
+            tasks = duties(task_title(statement.task))
+        departments = [
+            ResponsibilityCell(
                 department=text[unit.start:unit.end], start=unit.start, end=unit.end,
                 citation=_citation(book, document.doc_id, unit.passage_start, unit.passage_end, statement.heading),
-            ))
-        matrix.rows.append(row)
+            )
+            for unit in statement.departments
+        ]
+        lead = statement.lead.text if statement.lead is not None and len(departments) > 1 else None
+        for task in tasks:
+            matrix.rows.append(ResponsibilityRow(task=task, section=statement.heading, citation=citation,
+                                                 lead=lead, departments=departments))
     return matrix
 
 

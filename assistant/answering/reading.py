@@ -298,7 +298,9 @@ _IS_RESPONSIBLE = re.compile(
     r"\b(?:is|are|shall be|will be|should be)\s+(?:mainly |primarily |chiefly |jointly )?responsible for\b", re.I)
 _FIRST_LEADS = re.compile(
     r"\bfirst (?:one |listed |named )?(?:being|is|as) (?:the )?lead|\bthe first (?:one|unit|department|body|listed)"
-    r"(?: \w+)? (?:being|is|shall be|acts as) (?:the )?lead", re.I)
+    r"(?: \w+)? (?:being|is|shall be|acts as) (?:the )?lead"
+    r"|\blead(?:ing)? (?:department|unit|body|agency)\b[^.]{0,40}?\b(?:is|are|will be|shall be) (?:named|listed|given|placed|put) first\b",
+    re.I)
 # "This task is led by ...": the task is the text before, not these words.
 _TASK_REFERENCE = re.compile(
     r"^(?:this|that|the|these|such|each|the above|the said)\s+(?:\w+\s+)?(?:task|work|item|measure|action|effort|"
@@ -369,10 +371,27 @@ def responsibility_in(document: Document, sentence: Span) -> tuple[Spans, int | 
     # "X is responsible for T"
     responsible = _IS_RESPONSIBLE.search(body)
     if responsible:
-        spans = _bodies(text, s, s + responsible.start())
+        spans = _bodies(text, s, s + responsible.start()) or _subject_body(text, s, s + responsible.start())
         if spans:
             return spans, (0 if len(spans) == 1 else None), (s + responsible.end(), e)
     return [], None, None
+
+
+_SUBJECT = re.compile(r"(?:^|[,;:]\s+)(?:the\s+)?([A-Za-z][\w’'() -]{2,100}?)\s*$", re.I)
+
+
+def _subject_body(text: str, start: int, end: int) -> Spans:
+    """The subject of "... are responsible for", when it names bodies by their kind rather than
+    by name ("Provincial healthcare security departments", "Health commissions at all levels"):
+    the clause's last noun phrase, if a head noun of a body is in it and it is short."""
+    match = _SUBJECT.search(text[start:end])
+    if match is None:
+        return []
+    phrase = match.group(1)
+    heads = "|".join(cues().organisation_heads)
+    if len(phrase.split()) > 10 or not re.search(rf"\b(?:{heads})\b", phrase, re.I):
+        return []
+    return [(start + match.start(1), start + match.end(1))]
 
 
 # -- reading a window ---------------------------------------------------------------------------
