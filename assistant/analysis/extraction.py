@@ -102,13 +102,14 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
     text = document.text
     headings, heading_kinds = _heading_kinds(text)
     by_heading = len({k for k in heading_kinds.values() if k}) >= 2
+    assignments = {(r.passage_start, r.passage_end) for r in reading.responsibilities}
     by_passage: dict[tuple[int, int], list[Unit]] = {}
     for unit in reading.units:
         by_passage.setdefault((unit.passage_start, unit.passage_end), []).append(unit)
     found: list[Candidate] = []
     for (p_start, p_end), units in by_passage.items():
         sentence = next((u for u in units if u.kind == "sentence"), None)
-        if sentence is None or "responsibility" in sentence.roles:
+        if sentence is None or (p_start, p_end) in assignments:
             continue
         under = _kind_under(headings, heading_kinds, p_start)
         if by_heading and under is None:
@@ -145,7 +146,21 @@ def _line_prefix(text: str, position: int) -> str:
 def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, int]]:
     if kind == "countermeasure":
         return _coordinated_actions(text, start, end)
-    return _contrasted(text, start, end)
+    pieces = _contrasted(text, start, end)
+    return [piece for a, b in pieces for piece in _chained_problems(text, a, b)]
+
+
+def _chained_problems(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """'X is not allocated well, there is a lack of cooperation, and the industry is short of
+    talents' -> one problem per clause: cut at a comma when what follows states a problem of its
+    own; a clause that states none stays with the one before."""
+    problem = cues().problem_words
+    cuts = []
+    for match in _ACTION_BREAK.finditer(text, start, end):
+        following_end = next((m.start() for m in _ACTION_BREAK.finditer(text, match.end(), end)), end)
+        if problem.search(text, match.end(), following_end) and not _inside_brackets(text, start, match.start()):
+            cuts.append(match)
+    return _cut(text, start, end, cuts, MIN_PIECE_WORDS)
 
 
 @lru_cache(maxsize=8192)
@@ -164,7 +179,18 @@ def _coordinated_actions(text: str, start: int, end: int) -> list[tuple[int, int
         following = re.match(r"[A-Za-z]+", text[match.end():end])
         if following and is_base_verb(following.group(0)) and not _inside_brackets(text, start, match.start()):
             cuts.append(match)
-    return _cut(text, start, end, cuts, MIN_PIECE_WORDS)
+    # "... of policy and strengthen the cooperation": 'and' before a word that is only ever a verb
+    for match in re.finditer(r"\s+and\s+(?=([A-Za-z]+)\b)", text[start:end]):
+        if is_only_verb(match.group(1)):
+            cuts.append(re.compile(re.escape(match.group(0))).search(text, start + match.start()))
+    return _cut(text, start, end, sorted(cuts, key=lambda m: m.start()), MIN_PIECE_WORDS)
+
+
+@lru_cache(maxsize=8192)
+def is_only_verb(word: str) -> bool:
+    """'strengthen', 'improve': a base-form verb that is no noun or adjective as well."""
+    lemmas = getAllLemmas(word.lower())
+    return set(lemmas) == {"VERB"} and word.lower() in lemmas["VERB"]
 
 
 def _contrasted(text: str, start: int, end: int) -> list[tuple[int, int]]:

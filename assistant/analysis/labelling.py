@@ -75,6 +75,8 @@ def label_items(framework: Framework, candidates: list[Candidate], similarity: S
     # 1. text
     for item in items:
         named = framework.named_in(item.candidate.context) if framework.labels else None
+        if not named and framework.label_is_component:
+            named = framework.named_in(item.candidate.text)  # "low participation of the target groups"
         if named and _applies(framework, named, item.candidate.kind):
             item.label, item.labelled_by = named, "text"
     # 2. similar: causes and recommendations answering labelled findings

@@ -5,6 +5,7 @@ every cell is cited through one CitationBook."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from assistant.analysis.extraction import (
@@ -67,6 +68,10 @@ def build_report(
             report.studies.append(_study(document, reading, book, similarity))
         if reading.responsibilities:  # a report may both study a policy and assign its recommendations
             report.matrices.append(_matrix(document, reading, book))
+        elif genre(document) == "policy":
+            listed = _listed_tasks(document, reading, book)
+            if listed is not None:
+                report.matrices.append(listed)
     if component is not None:
         return _renumbered(AnalysisReport(comparisons=[compare(report.studies, component)]))
     if compare_studies and report.studies:
@@ -125,6 +130,23 @@ def _matrix(document: Document, reading: Reading, book: CitationBook) -> Respons
             matrix.rows.append(ResponsibilityRow(task=task, section=statement.heading, citation=citation,
                                                  lead=lead, departments=departments))
     return matrix
+
+
+_TASKS = re.compile(r"\btasks?\b", re.IGNORECASE)
+
+
+def _listed_tasks(document: Document, reading: Reading, book: CitationBook) -> ResponsibilityMatrix | None:
+    """A notice (or news of one) that lists its tasks in a sentence ("deployed six reform tasks,
+    including A, B and C") without saying who carries them out: the tasks, with no departments."""
+    for sentence in (u for u in reading.units if u.kind == "sentence" and _TASKS.search(u.text)):
+        items = [u for u in reading.units if u.kind == "item" and u.passage_start == sentence.start]
+        if len(items) >= 2:
+            citation = _citation(book, document.doc_id, sentence.start, sentence.end, sentence.section)
+            return ResponsibilityMatrix(
+                doc_id=document.doc_id, title=document.title, kind=document.kind,
+                rows=[ResponsibilityRow(task=item.text, section=sentence.section, citation=citation) for item in items],
+                note="The document names no department responsible for its tasks.")
+    return None
 
 
 def _study(document: Document, reading: Reading, book: CitationBook, similarity: Similarity) -> StudyAnalysis:
