@@ -7,6 +7,7 @@ import csv
 import io
 from pathlib import Path
 
+from assistant.analysis.frameworks import catalogue
 from assistant.analysis.models import (
     COMPONENT_TITLES,
     COMPONENTS,
@@ -136,8 +137,7 @@ def to_markdown(report: AnalysisReport) -> str:
                   f"`{study.doc_id}` · {study.kind} · labels from {study.framework_title}", ""]
         parts += _study_table(study, "label", _labels_in_order(study), "Label")
         if study.framework != "smith" and any(i.component for i in study.items):
-            parts += ["Derived: Smith's policy implementation process model (items whose label maps to a component).",
-                      ""]
+            parts += [f"Derived: {catalogue().frameworks['smith'].title} (items whose label maps to a component).", ""]
             parts += _study_table(study, "component", COMPONENTS, "Smith component", COMPONENT_TITLES)
     for comparison in report.comparisons:
         parts += [f"## Compared: {comparison.title.lower()}", ""]

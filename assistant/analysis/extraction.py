@@ -131,15 +131,25 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
                 continue
             lead_in = text[p_start:pieces[0].start] if unit.kind == "item" else ""
             context = " | ".join(part for part in (path, prefix, lead_in) if part)
-            for a, b in _split(text, unit.start, unit.end, kind):
+            begin = unit.start
+            label_at = text.find(prefix, begin, begin + len(prefix) + 6) if prefix else -1
+            if label_at >= 0:  # "- Outer setting: remote ..." -> "remote ..."
+                begin = _after_label(text, label_at + len(prefix), unit.end)
+            for a, b in _split(text, begin, unit.end, kind):
                 found.append(Candidate(kind, a, b, text[a:b], p_start, p_end, sentence.section,
                                        "problem" in unit.roles, context))
     return sorted(found, key=lambda c: (c.start, c.end))
 
 
+def _after_label(text: str, position: int, end: int) -> int:
+    while position < end and text[position] in "*_:： ":
+        position += 1
+    return position
+
+
 def _line_prefix(text: str, position: int) -> str:
     line_start = text.rfind("\n", 0, position) + 1
-    match = _LINE_PREFIX.match(text, line_start, min(len(text), line_start + 80))
+    match = _LINE_PREFIX.match(text[line_start:line_start + 80])
     return match.group(1).strip() if match and len(match.group(1).split()) <= 6 else ""
 
 
@@ -236,7 +246,8 @@ def task_title(task: str) -> str:
 
 
 # "(3) ", "3. ", "III. ", "（三）": a task's number, not its name.
-_TASK_NUMBER = re.compile(r"^\s*(?:\(?\d{1,2}[.)、]|[（(][一二三四五六七八九十\d]+[)）]|[IVX]{1,4}\.|[一二三四五六七八九十]+、)\s*")
+_TASK_NUMBER = re.compile(
+    r"^\s*(?:\(?\d{1,2}[.)、]|[（(][一二三四五六七八九十\d]+[)）]|[IVX]{1,4}\.|[一二三四五六七八九十]+、)\s*")
 # Where one duty ends and the next begins: "for A, and for B", "for A and for B", "A, B, and C"
 # when each opens with a verb's -ing form.
 _NEXT_DUTY = re.compile(r",?\s+and for\s+|,\s+(?:and\s+)?(?!including\b)(?=[a-z]+ing\b)")

@@ -239,12 +239,17 @@ def enumerated_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return []
 
 
+_CLAUSE_OPENER = re.compile(r"(?:which|who|whose|whom|where|but|yet|so that|while|whereas|although|though)\b", re.I)
+
+
 def _complete(text: str, pieces: list[tuple[int, int]], min_words: int) -> bool:
     for a, b in pieces:
         piece = text[a:b]
         if len(piece.split()) < min_words or len(piece.split()) > 45:
             return False
         if cues().dangling_openers.match(piece) or re.search(r"\b(?:of|to|the|and|with|by|for|in|on|a|an)$", piece):
+            return False
+        if _CLAUSE_OPENER.match(piece):  # "..., which did not fit": the commas are a clause's, not a list's
             return False
     return True
 
