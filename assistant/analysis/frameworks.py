@@ -24,6 +24,7 @@ class Label:
     names: tuple[str, ...]  # how a document writes the label itself
     cues: re.Pattern[str] | None
     smith: str | None  # Smith's component, where the mapping is sound
+    unmapped: bool  # frameworks.yaml says `smith: null`: no component is sound for this label
     describe: str
     kinds: tuple[str, ...]  # the kinds of item it applies to; empty: all
 
@@ -82,6 +83,7 @@ def catalogue() -> Catalogue:
                 names=tuple(n.lower() for n in (body.get("names") or [name])),
                 cues=_pattern(body.get("cues")),
                 smith=body.get("smith"),
+                unmapped="smith" in body and body["smith"] is None,
                 describe=body.get("describe") or name,
                 kinds=tuple(body.get("kinds") or ()),
             )

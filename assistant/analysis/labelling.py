@@ -130,6 +130,8 @@ def _components(framework: Framework, items: list[Labelled], similarity: Similar
                 open_items.append(item)
         elif label is not None and label.smith:
             item.component = label.smith
+        elif label is not None and label.unmapped:
+            item.component = None
         elif _is_outcome(item.candidate) or (item.candidate.kind == "finding" and not item.candidate.problem
                                               and framework.key == OWN):
             item.component = None  # a result of the policy, not one of its components
