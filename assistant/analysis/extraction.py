@@ -22,7 +22,7 @@ from functools import lru_cache
 from lemminflect import getAllLemmas
 
 from assistant.answering.cues import cues
-from assistant.answering.reading import Reading, Unit, read_window
+from assistant.answering.reading import Reading, Unit, read_window, roles_of
 from assistant.documents import Document
 from assistant.documents.structure import find_headings, section_path
 
@@ -116,8 +116,9 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
             continue
         # The items of a design statement are its samples and methods, unless its lead-in names
         # points ("we propose measures in terms of A, B and C").
-        items = [u for u in units if u.kind == "item" and (sentence.layer != "design" or u.roles & _POINT_ROLES
-                                                              - sentence.roles)]
+        items = [u for u in units if u.kind == "item"]
+        if items and sentence.layer == "design" and not roles_of(text[p_start:items[0].start], "") & _POINT_ROLES:
+            items = []
         pieces = items or [u for u in units if u.kind == "segment"] or [sentence]
         prefix = _line_prefix(text, p_start)
         path = section_path(headings, p_start)
@@ -138,7 +139,9 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
             for a, b in _split(text, begin, unit.end, kind):
                 found.append(Candidate(kind, a, b, text[a:b], p_start, p_end, sentence.section,
                                        "problem" in unit.roles, context))
-    return sorted(found, key=lambda c: (c.start, c.end))
+    # A sentence and its segments can list the same enumeration: one item per span.
+    unique = {(c.start, c.end): c for c in sorted(found, key=lambda c: (c.start, c.end), reverse=True)}
+    return sorted(unique.values(), key=lambda c: (c.start, c.end))
 
 
 def _after_label(text: str, position: int, end: int) -> int:
@@ -189,11 +192,24 @@ def _coordinated_actions(text: str, start: int, end: int) -> list[tuple[int, int
         following = re.match(r"[A-Za-z]+", text[match.end():end])
         if following and is_base_verb(following.group(0)) and not _inside_brackets(text, start, match.start()):
             cuts.append(match)
-    # "... of policy and strengthen the cooperation": 'and' before a word that is only ever a verb
+    # "... of policy and strengthen the cooperation": 'and' before a word that is only ever a verb;
+    # "improving A and strengthening B": 'and' between two actions in the -ing form
+    gerunds = re.match(r"[a-z]+ing\b", text[start:end]) is not None and is_verb_form(text[start:end].split()[0])
     for match in re.finditer(r"\s+and\s+(?=([A-Za-z]+)\b)", text[start:end]):
+        word = match.group(1)
+        if is_only_verb(word) or (gerunds and word.endswith("ing") and is_verb_form(word)):
+            cuts.append(re.compile(re.escape(match.group(0))).search(text, start + match.start()))
+    # a sentence boundary lost in the source: "... ability and level Take advantage of ..."
+    for match in re.finditer(r"(?<=[a-z])\s+(?=([A-Z][a-z]+)\s)", text[start:end]):
         if is_only_verb(match.group(1)):
             cuts.append(re.compile(re.escape(match.group(0))).search(text, start + match.start()))
     return _cut(text, start, end, sorted(cuts, key=lambda m: m.start()), MIN_PIECE_WORDS)
+
+
+@lru_cache(maxsize=8192)
+def is_verb_form(word: str) -> bool:
+    """'strengthening', 'improving': a form of a verb and of nothing else."""
+    return set(getAllLemmas(word.lower())) == {"VERB"}
 
 
 @lru_cache(maxsize=8192)
@@ -215,6 +231,8 @@ def _inside_brackets(text: str, start: int, position: int) -> bool:
 def _cut(text: str, start: int, end: int, cuts: list[re.Match], min_words: int) -> list[tuple[int, int]]:
     spans, cursor = [], start
     for match in cuts:
+        if match.start() < cursor:  # overlaps the cut before it (", and " and " and ")
+            continue
         spans.append((cursor, match.start()))
         cursor = match.end()
     spans.append((cursor, end))

@@ -41,6 +41,11 @@ class Framework:
     def label(self, name: str) -> Label | None:
         return next((label for label in self.labels if label.name == name), None)
 
+    def is_label_name(self, text: str) -> bool:
+        """'the policy environment', 'Outer setting': the text is only a label's name."""
+        bare = re.sub(r"^(?:and |or )?(?:the |its |their )?", "", " ".join(text.lower().split()).strip(" .,;"))
+        return any(bare == name or bare == re.sub(r"^the ", "", name) for label in self.labels for name in label.names)
+
     def named_in(self, text: str) -> str | None:
         """The label a heading, prefix or lead-in names ("Outer setting", "4.3 Health workforce",
         "Barriers included"), or None: the longest name found wins."""

@@ -151,7 +151,9 @@ def _listed_tasks(document: Document, reading: Reading, book: CitationBook) -> R
 
 def _study(document: Document, reading: Reading, book: CitationBook, similarity: Similarity) -> StudyAnalysis:
     framework = framework_of(document)
-    labelled = label_items(framework, study_candidates(document, reading), similarity)
+    # "from the four factors: the policy, the implementing agencies, ...": the framework, not a finding
+    candidates = [c for c in study_candidates(document, reading) if not framework.is_label_name(c.text)]
+    labelled = label_items(framework, candidates, similarity)
     study = StudyAnalysis(doc_id=document.doc_id, title=document.title, kind=document.kind,
                           framework=framework.key, framework_title=framework.title)
     for item in labelled:
