@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from lemminflect import getAllLemmas
 
+from assistant.analysis.frameworks import catalogue
 from assistant.answering.cues import cues
 from assistant.answering.reading import Reading, Unit, read_window, roles_of
 from assistant.documents import Document
@@ -29,7 +30,6 @@ from assistant.documents.structure import find_headings, section_path
 KIND_OF_ROLE = (("recommendation", "countermeasure"), ("cause", "cause"), ("finding", "finding"),
                 ("problem", "finding"))
 _POINT_ROLES = frozenset({"finding", "cause", "recommendation", "problem"})
-_HEADING_ROLES = frozenset({"finding", "cause", "recommendation"})
 # A figure that measures a result: a share, a multiple, a change in points, a decimal.
 _RESULT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|per ?cent\b|percentage points?\b|times\b|-fold\b)|\b\d+\.\d+\b")
 # A label written before a colon at the start of a line ("- Outer setting: ..."), at most six words.
@@ -76,14 +76,14 @@ def _heading_kinds(text: str) -> tuple[list, dict[int, str | None]]:
     headings = find_headings(text)
     kinds = {}
     for heading in headings:
-        positions = [(match.start(), role) for role in _HEADING_ROLES
-                     if (match := cues().roles[role].search(heading.title))]
-        kinds[heading.start] = kind_of(frozenset({min(positions)[1]})) if positions else None
+        positions = [(match.start(), kind) for kind, pattern in catalogue().chapter_kinds.items()
+                     if (match := pattern.search(heading.title))]
+        kinds[heading.start] = min(positions)[1] if positions else None
     return headings, kinds
 
 
-def _kind_under(headings: list, kinds: dict[int, str | None], offset: int) -> str | None:
-    """The kind the innermost role-naming heading above `offset` names."""
+def _chain(headings: list, offset: int) -> list:
+    """The headings above `offset`, outermost first."""
     chain = []
     for heading in headings:
         if heading.start > offset:
@@ -91,8 +91,27 @@ def _kind_under(headings: list, kinds: dict[int, str | None], offset: int) -> st
         while chain and chain[-1].level >= heading.level:
             chain.pop()
         chain.append(heading)
+    return chain
+
+
+def _kind_under(chain: list, kinds: dict[int, str | None]) -> str | None:
+    """The kind the innermost role-naming heading of the chain names."""
     named = [kinds[h.start] for h in chain if kinds[h.start]]
     return named[-1] if named else None
+
+
+_SUMMARY = re.compile(r"\bsummary\b|\bsummari[sz]", re.IGNORECASE)
+
+
+def _summarised(headings: list, kinds: dict[int, str | None]) -> set[int]:
+    """The role-naming headings (by start) that hold a section summarising them ("4.7 Summary of
+    the main problems" under "Chapter 4 Findings"): there, the summary is what the report finds."""
+    summarised = set()
+    for heading in headings:
+        if _SUMMARY.search(heading.title):
+            chain = _chain(headings, heading.start)[:-1]
+            summarised |= {h.start for h in chain if kinds[h.start]}
+    return summarised
 
 
 def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
@@ -103,6 +122,7 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
     headings, heading_kinds = _heading_kinds(text)
     by_heading = len({k for k in heading_kinds.values() if k}) >= 2
     assignments = {(r.passage_start, r.passage_end) for r in reading.responsibilities}
+    summarised = _summarised(headings, heading_kinds) if by_heading else set()
     by_passage: dict[tuple[int, int], list[Unit]] = {}
     for unit in reading.units:
         by_passage.setdefault((unit.passage_start, unit.passage_end), []).append(unit)
@@ -111,9 +131,12 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
         sentence = next((u for u in units if u.kind == "sentence"), None)
         if sentence is None or (p_start, p_end) in assignments:
             continue
-        under = _kind_under(headings, heading_kinds, p_start)
+        chain = _chain(headings, p_start)
+        under = _kind_under(chain, heading_kinds)
         if by_heading and under is None:
             continue
+        if any(h.start in summarised for h in chain) and not any(_SUMMARY.search(h.title) for h in chain):
+            continue  # the chapter's own summary stands for it
         # The items of a design statement are its samples and methods, unless its lead-in names
         # points ("we propose measures in terms of A, B and C").
         items = [u for u in units if u.kind == "item"]
@@ -137,11 +160,23 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
             if label_at >= 0:  # "- Outer setting: remote ..." -> "remote ..."
                 begin = _after_label(text, label_at + len(prefix), unit.end)
             for a, b in _split(text, begin, unit.end, kind):
+                if not is_item(text[a:b]):
+                    continue
                 found.append(Candidate(kind, a, b, text[a:b], p_start, p_end, sentence.section,
                                        "problem" in unit.roles, context))
     # A sentence and its segments can list the same enumeration: one item per span.
     unique = {(c.start, c.end): c for c in sorted(found, key=lambda c: (c.start, c.end), reverse=True)}
     return sorted(unique.values(), key=lambda c: (c.start, c.end))
+
+
+def is_item(piece: str) -> bool:
+    """Not a statement about the document itself, not a broken-off list of bodies."""
+    if catalogue().not_items.search(piece.strip()):
+        return False
+    if piece.count("(") != piece.count(")"):
+        return False  # "(Responsible: X", "Y)": a department list broken over lines
+    bodies = sum(m.end() - m.start() for m in cues().organisation.finditer(piece))
+    return bodies < 0.6 * len(piece)
 
 
 def _after_label(text: str, position: int, end: int) -> int:

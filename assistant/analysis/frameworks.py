@@ -71,6 +71,8 @@ class Catalogue:
     frameworks: dict[str, Framework]  # in the order a study is checked against them
     own_labels: dict[str, str]
     components: Components
+    chapter_kinds: dict[str, re.Pattern[str]]
+    not_items: re.Pattern[str]
 
 
 def _pattern(text: str | None) -> re.Pattern[str] | None:
@@ -103,7 +105,9 @@ def catalogue() -> Catalogue:
         describe={name: body["describe"] for name, body in data["components"].items()},
         margin=float(data.get("embedding_margin", 0.0)),
     )
-    return Catalogue(frameworks, dict(data["own_labels"]), components)
+    chapter_kinds = {kind: _pattern(pattern) for kind, pattern in data["chapter_kinds"].items()}
+    not_items = re.compile(re.sub(r"\s*\n?\s*\|", "|", " ".join(data["not_items"].split())))
+    return Catalogue(frameworks, dict(data["own_labels"]), components, chapter_kinds, not_items)
 
 
 def framework_of(document: Document) -> Framework:
