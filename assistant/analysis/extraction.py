@@ -52,7 +52,8 @@ class Candidate:
     passage_end: int
     section: str
     problem: bool  # a finding that something is wrong (not a result)
-    context: str  # the heading, the line's label prefix and the enumeration's lead-in
+    heading: str  # the chain of headings above it
+    near: str  # the line's label prefix ("Outer setting:") and the enumeration's lead-in ("Barriers included")
 
 
 def read_document(document: Document) -> Reading:
@@ -154,7 +155,7 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
             if kind is None:
                 continue
             lead_in = text[p_start:pieces[0].start] if unit.kind == "item" else ""
-            context = " | ".join(part for part in (path, prefix, lead_in) if part)
+            near = " | ".join(part for part in (prefix, lead_in) if part)
             begin = unit.start
             label_at = text.find(prefix, begin, begin + len(prefix) + 6) if prefix else -1
             if label_at >= 0:  # "- Outer setting: remote ..." -> "remote ..."
@@ -163,7 +164,7 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
                 if not is_item(text[a:b]):
                     continue
                 found.append(Candidate(kind, a, b, text[a:b], p_start, p_end, sentence.section,
-                                       "problem" in unit.roles, context))
+                                       "problem" in unit.roles, path, near))
     # A sentence and its segments can list the same enumeration: one item per span.
     unique = {(c.start, c.end): c for c in sorted(found, key=lambda c: (c.start, c.end), reverse=True)}
     return sorted(unique.values(), key=lambda c: (c.start, c.end))

@@ -46,17 +46,26 @@ class Framework:
         bare = re.sub(r"^(?:and |or )?(?:the |its |their )?", "", " ".join(text.lower().split()).strip(" .,;"))
         return any(bare == name or bare == re.sub(r"^the ", "", name) for label in self.labels for name in label.names)
 
-    def named_in(self, text: str) -> str | None:
-        """The label a heading, prefix or lead-in names ("Outer setting", "4.3 Health workforce",
-        "Barriers included"), or None: the longest name found wins."""
+    def named_in(self, text: str) -> list[str]:
+        """The labels a heading, prefix or lead-in names ("Outer setting", "4.3 Health workforce",
+        "Barriers included"), in the order they are named. A name inside a longer name found
+        ("environment" in "policy environment") does not count twice."""
         lowered = " ".join(text.lower().split())
-        best: tuple[int, str] | None = None
+        spans: list[tuple[int, int, str]] = []
         for label in self.labels:
             for name in label.names:
-                if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
-                    if best is None or len(name) > best[0]:
-                        best = (len(name), label.name)
-        return best[1] if best else None
+                for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lowered):
+                    spans.append((match.start(), match.end(), label.name))
+        spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+        named: list[str] = []
+        covered = -1
+        for start, end, name in spans:
+            if start >= covered:
+                named.append(name)
+                covered = end
+            elif end <= covered:
+                continue
+        return list(dict.fromkeys(named))
 
 
 @dataclass(frozen=True)

@@ -68,20 +68,54 @@ def _cue_winner(patterns: dict[str, re.Pattern[str] | None], text: str) -> tuple
     return (leaders[0] if len(leaders) == 1 else None), list(dict.fromkeys(found))
 
 
+STRONG_CUES = 2  # cue words of one label an item needs to outweigh the label of its heading
+
+
+def _cue_strength(patterns: dict[str, re.Pattern[str] | None], text: str) -> tuple[str | None, int]:
+    """The label whose cues the text holds most often, alone in the lead, and how often."""
+    counts = {name: len(pattern.findall(text)) for name, pattern in patterns.items() if pattern is not None}
+    counts = {name: n for name, n in counts.items() if n}
+    if not counts:
+        return None, 0
+    best = max(counts.values())
+    leaders = [name for name, n in counts.items() if n == best]
+    return (leaders[0], best) if len(leaders) == 1 else (None, best)
+
+
 def label_items(framework: Framework, candidates: list[Candidate], similarity: Similarity) -> list[Labelled]:
     items = [Labelled(c) for c in candidates]
     catalog = catalogue()
     label_names = [label.name for label in framework.labels]
-    # 1. text
-    for item in items:
-        named = framework.named_in(item.candidate.context) if framework.labels else None
-        if not named and framework.label_is_component:
-            named = framework.named_in(item.candidate.text)  # "low participation of the target groups"
-        if named and _applies(framework, named, item.candidate.kind):
-            item.label, item.labelled_by = named, "text"
+    # 1. text: the item's own prefix or lead-in first, then its heading. A heading is weaker
+    # evidence than the item's own words: when they point clearly to another label, they win.
+    # A heading naming several labels ("5.1 Service delivery and health workforce") narrows the
+    # choice to them.
+    patterns = {label.name: label.cues for label in framework.labels}
+    narrowed: dict[int, list[str]] = {}
+    for index, item in enumerate(items):
+        kind = item.candidate.kind
+        near = [n for n in framework.named_in(item.candidate.near) if _applies(framework, n, kind)]
+        if not near and framework.label_is_component:
+            near = framework.named_in(item.candidate.text)[:1]  # "low participation of the target groups"
+        if near:
+            item.label, item.labelled_by = near[-1], "text"
+            continue
+        section = item.candidate.heading.split(" > ")[-1]
+        heading = [n for n in framework.named_in(section) if _applies(framework, n, kind)]
+        if not heading:
+            continue
+        winner, strength = _cue_strength({n: p for n, p in patterns.items() if _applies(framework, n, kind)},
+                                         item.candidate.text)
+        if len(heading) == 1 and not (winner and winner != heading[0] and strength >= STRONG_CUES):
+            item.label, item.labelled_by = heading[0], "text"
+        elif winner and (winner in heading or strength >= STRONG_CUES):
+            item.label, item.labelled_by = winner, "cue"
+        else:
+            narrowed[index] = heading
     # 2. similar: causes and recommendations answering labelled findings
     anchors = [i for i in items if i.labelled_by == "text"]
-    pending = [i for i in items if not i.label and i.candidate.kind != "finding"]
+    among_heading = {id(items[index]): names for index, names in narrowed.items()}
+    pending = [i for i in items if not i.label and i.candidate.kind != "finding" and id(i) not in among_heading]
     if pending and len({a.label for a in anchors}) >= 2:
         sims = similarity([i.candidate.text for i in pending], [a.candidate.text for a in anchors])
         for row, item in enumerate(pending):
@@ -89,8 +123,7 @@ def label_items(framework: Framework, candidates: list[Candidate], similarity: S
             if sims[row][best] >= SIMILAR_MIN and _applies(framework, anchors[best].label, item.candidate.kind):
                 item.label, item.labelled_by = anchors[best].label, "similar"
     # 3. cue, 4. kind
-    patterns = {label.name: label.cues for label in framework.labels}
-    for item in (i for i in items if not i.label and not framework.label_is_component):
+    for item in (i for i in items if not i.label and not framework.label_is_component and id(i) not in among_heading):
         kind = item.candidate.kind
         if framework.key == OWN or not label_names:
             own = "problem" if kind == "finding" and item.candidate.problem else kind
@@ -113,6 +146,9 @@ def label_items(framework: Framework, candidates: list[Candidate], similarity: S
         sims = similarity([i.candidate.text for i in rest], [label.describe for label in labels])
         for row, item in enumerate(rest):
             allowed = [k for k, label in enumerate(labels) if _applies(framework, label.name, item.candidate.kind)]
+            among = among_heading.get(id(item))
+            if among:
+                allowed = [k for k in allowed if labels[k].name in among] or allowed
             best = max(allowed, key=lambda k: sims[row][k])
             item.label, item.labelled_by = labels[best].name, "embedding"
     _components(framework, items, similarity)

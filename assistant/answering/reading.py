@@ -304,7 +304,8 @@ _IS_RESPONSIBLE = re.compile(
 _FIRST_LEADS = re.compile(
     r"\bfirst (?:one |listed |named )?(?:being|is|as) (?:the )?lead|\bthe first (?:one|unit|department|body|listed)"
     r"(?: \w+)? (?:being|is|shall be|acts as) (?:the )?lead"
-    r"|\blead(?:ing)? (?:department|unit|body|agency)\b[^.]{0,40}?\b(?:is|are|will be|shall be) (?:named|listed|given|placed|put) first\b",
+    r"|\blead(?:ing)? (?:department|unit|body|agency)\b[^.]{0,40}?"
+    r"\b(?:is|are|will be|shall be) (?:named|listed|given|placed|put) first\b",
     re.I)
 # "This task is led by ...": the task is the text before, not these words.
 _TASK_REFERENCE = re.compile(
