@@ -154,7 +154,7 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
                 kind = "finding"  # a measured result: "38.6% had signed", "2.3 times as likely"
             if kind is None:
                 continue
-            lead_in = text[p_start:pieces[0].start] if unit.kind == "item" else ""
+            lead_in = _lead_in(text, p_start, pieces[0].start) if unit.kind == "item" else ""
             near = " | ".join(part for part in (prefix, lead_in) if part)
             begin = unit.start
             label_at = text.find(prefix, begin, begin + len(prefix) + 6) if prefix else -1
@@ -178,6 +178,17 @@ def is_item(piece: str) -> bool:
         return False  # "(Responsible: X", "Y)": a department list broken over lines
     bodies = sum(m.end() - m.start() for m in cues().organisation.finditer(piece))
     return bodies < 0.6 * len(piece)
+
+
+LEAD_IN_CHARS = 60  # "Barriers included", "measures need to be taken; these include": a short clause
+
+
+def _lead_in(text: str, start: int, first_item: int) -> str:
+    """The clause that introduces an enumeration: what stands before its first item, back to the
+    last comma, semicolon or colon before that, and never more than LEAD_IN_CHARS."""
+    before = text[max(start, first_item - LEAD_IN_CHARS):first_item].rstrip(" :：")
+    cut = max(before.rfind(mark) for mark in (",", ";", ":", "："))
+    return before[cut + 1:].strip() if cut >= 0 else before.strip()
 
 
 def _after_label(text: str, position: int, end: int) -> int:
