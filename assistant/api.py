@@ -440,9 +440,10 @@ class Assistant:
 
     def analyze(self, doc_id: str | None = None, component: str | None = None) -> analysis.AnalysisReport:
         """The analysis views of one indexed document, or of all of them: a responsibility matrix per
-        action plan or notice, a Smith-model analysis per implementation study (findings, causes and
-        countermeasures, each labelled with its component), and, for all documents, the studies
-        compared on each component. With `component` ('policy', 'organisation', 'target group',
+        document that assigns tasks (with the lead department where the text names one), a table per
+        study (findings, causes and recommendations, labelled in the study's own framework and with
+        Smith's component where it maps soundly), and, for all documents, the studies compared on
+        each component. With `component` ('policy', 'organisation', 'target group',
         'environment'), only the studies' comparison on it. Every cell carries a Citation."""
         component = analysis.parse_component(component) if component else None
         documents = self.retriever.snapshot().documents

@@ -142,7 +142,7 @@ def cmd_docs(args) -> int:
 
 
 def cmd_analyze(args) -> int:
-    """Responsibility matrices, Smith-model analyses and comparisons, every cell cited."""
+    """Responsibility matrices, study tables and comparisons, every cell cited."""
     from assistant.analysis import export
 
     bot = _assistant(args)
@@ -216,10 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "analyze",
-        help="who is responsible for each task; each study's findings, causes and countermeasures by Smith component",
+        help="who is responsible for each task; each study's findings, causes and recommendations by framework",
         description="Analysis views of the indexed documents, every cell cited to its passage: a responsibility "
-        "matrix per action plan or notice, a Smith-model analysis per implementation study, and the studies "
-        "compared on each component.",
+        "matrix per document that assigns tasks (lead department marked), a table per study in its own "
+        "framework (CFIR, WHO building blocks, Hood, barriers/facilitators, Smith) with Smith's components "
+        "derived, and the studies compared on each component.",
     )
     p.add_argument("--doc", help="one document id (default: all)")
     p.add_argument(
@@ -228,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["md", "csv", "json"], default="md", help="output format (default md)")
     p.add_argument(
         "--table", choices=["responsibility", "studies", "comparison"],
-        help="the table to print as CSV when the analysis holds several",
+        help="the table to print as CSV when the analysis holds several (studies: a row per item)",
     )
     p.set_defaults(func=cmd_analyze)
 

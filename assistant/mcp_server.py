@@ -84,9 +84,10 @@ def build_server(bot: Assistant) -> MCPServer:
     @tool_errors
     def analyze(doc_id: str | None = None, component: str | None = None) -> str:
         """The analysis tables as Markdown, every cell cited: for a `doc_id`, its responsibility matrix (an
-        action plan or notice: each task and the departments responsible) or its Smith-model analysis (a study:
-        findings, causes and countermeasures by component); with a `component` (policy, organisation, target
-        group, environment), the studies compared on it; with neither, all documents and comparisons."""
+        document that assigns tasks: each task, the departments responsible and the lead) and its study table (a
+        study: findings, causes and recommendations labelled in the study's own framework, with Smith's
+        components derived); with a `component` (policy, organisation, target group, environment), the studies
+        compared on it; with neither, all documents and comparisons."""
         return to_markdown(bot.analyze(doc_id, component=component))
 
     return server

@@ -47,6 +47,13 @@ SUITES_ORDER = [
 ]
 
 
+# The analysis views' figures shown beside each suite's answer figures (all are in report.md).
+ANALYSIS_HEADLINE = [
+    "analysis_item_precision", "analysis_item_recall", "analysis_label_accuracy", "analysis_component_accuracy",
+    "responsibility_cell_precision", "responsibility_cell_recall", "responsibility_lead_accuracy",
+]
+
+
 def suites_table(runs: list[EvalRun]) -> str:
     """The headline figures of several suites side by side, then key-fact recall by intent."""
     header = "| metric | " + " | ".join(r.suite for r in runs) + " |"
@@ -57,6 +64,9 @@ def suites_table(runs: list[EvalRun]) -> str:
     for intent in intents:
         cells = [_fmt(r.by_intent.get(intent, {}).get("key_fact_recall")) for r in runs]
         lines.append(f"| recall: {intent} | " + " | ".join(cells) + " |")
+    for name in ANALYSIS_HEADLINE:
+        if any(r.metrics.get(name) is not None for r in runs):
+            lines.append(f"| {name} | " + " | ".join(_fmt(r.metrics.get(name)) for r in runs) + " |")
     return "\n".join(lines)
 
 

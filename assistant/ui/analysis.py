@@ -23,10 +23,11 @@ ALL_DOCUMENTS = ("All documents", "")
 EVERY_COMPONENT = ("Every component", "")
 HELP = (
     "Tables you would otherwise build by hand, every cell cited to its passage: who is responsible for each "
-    "task of an action plan or notice, and each implementation study's findings, causes and countermeasures "
-    "by component of Smith's policy implementation process model (idealised policy, implementing "
-    "organisation, target group, policy environment). Pick a document to see its tables alone, or a "
-    "component to compare the studies on it. Click a marker such as [1] to see its passage."
+    "task of an action plan, notice or report (the lead department marked where the text names one), and each "
+    "study's findings, causes and recommendations in the study's own framework (CFIR domains, WHO building "
+    "blocks, Hood's policy instruments, barriers and facilitators, or Smith's model), with Smith's four "
+    "components derived where the mapping is sound. Pick a document to see its tables alone, or a component "
+    "to compare the studies on it. Click a marker such as [1] to see its passage."
 )
 EXPORT_DIR = Path(tempfile.gettempdir()) / "policy-assistant-analysis"  # Gradio serves files from the temp dir
 SOURCE_PREFIX = "analysis-source"
