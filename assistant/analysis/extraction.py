@@ -220,7 +220,11 @@ def _chained_problems(text: str, start: int, end: int) -> list[tuple[int, int]]:
         following_end = next((m.start() for m in _ACTION_BREAK.finditer(text, match.end(), end)), end)
         if problem.search(text, match.end(), following_end) and not _inside_brackets(text, start, match.start()):
             cuts.append(match)
-    return _cut(text, start, end, cuts, MIN_PIECE_WORDS)
+    # "... short of talents and lack of positive incentives": 'and' before a problem stated first thing
+    for match in re.finditer(r"\s+and\s+(?:a |an |the )?", text[start:end]):
+        if problem.match(text, start + match.end()) and not _inside_brackets(text, start, start + match.start()):
+            cuts.append(re.compile(re.escape(match.group(0))).search(text, start + match.start()))
+    return _cut(text, start, end, sorted(cuts, key=lambda m: m.start()), MIN_PIECE_WORDS)
 
 
 @lru_cache(maxsize=8192)
