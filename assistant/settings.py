@@ -231,7 +231,8 @@ class Settings(BaseSettings):
             "model": self.embedding.model,
             "max_tokens": self.chunking.max_tokens,
             "overlap_tokens": self.chunking.overlap_tokens,
-            "chunker": 2,  # bump when the chunking code changes its output (2: "Chapter N" headings)
+            "chunker": 3,  # bump when the chunking code changes its output (3: "Chapter N" headings, parentheses
+            # broken over lines read as one)
             "store": 2,  # bump when what is written to the vector store changes (2: doc_id metadata)
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

@@ -101,17 +101,44 @@ def section_path(headings: list[Heading], offset: int) -> str:
     return " > ".join(h.title for h in chain)
 
 
+MAX_BRACKET_LINES = 4
+
+
+def _bracketed_lines(source: str, lines: list[Span]) -> list[Span]:
+    """Lines, with a parenthesis broken over lines joined back into one line ("(Responsible:" /
+    "Provincial Health Commission;" / "Provincial Department of Education)", as PDF text gives
+    it), when it closes within MAX_BRACKET_LINES lines."""
+    joined: list[Span] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        depth = line.text.count("(") - line.text.count(")")
+        last = index
+        while depth > 0 and last + 1 < len(lines) and last - index < MAX_BRACKET_LINES:
+            last += 1
+            depth += lines[last].text.count("(") - lines[last].text.count(")")
+        if depth == 0 and last > index:
+            joined.append(Span(line.start, lines[last].end, source[line.start:lines[last].end]))
+            index = last + 1
+            continue
+        joined.append(line)
+        index += 1
+    return joined
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Sentences of `text[start:end]` with offsets into `text`; a line never shares a sentence
     with the next one, and a heading line is one sentence, so headings and list lines stay
     whole. `start` should be a line or sentence boundary (a chunk's start is one)."""
     tokenizer = _punkt()
     sentences = []
-    for index, line in enumerate(lines_with_offsets(text[start:end])):
+    window = text[start:end]
+    for index, line in enumerate(_bracketed_lines(window, lines_with_offsets(window))):
         line = Span(start + line.start, start + line.end, line.text)
         if heading_level(line.text, is_first_line=index == 0 and start == 0) is not None:
             sentences.append(line)
             continue
-        for a, b in tokenizer.span_tokenize(line.text):
+        # a joined line keeps its newlines in the text; the tokenizer reads them as spaces
+        for a, b in tokenizer.span_tokenize(line.text.replace("\n", " ")):
             sentences.append(Span(line.start + a, line.start + b, line.text[a:b]))
     return sentences
