@@ -222,6 +222,13 @@ def test_responsibility_forms_and_the_lead_department(field_report):
     assert news["reporting progress every quarter"] == ["Provincial healthcare security departments"]
     funds = next(task for task in news if task.startswith("securing the funds for the pilots"))
     assert news[funds] == ["Finance departments"]
+    # a PDF report: "Recommendation 6. Renew ... (Responsible: X;" / "Y)" broken over lines, and
+    # "where a lead department is needed, it is named first"
+    gansu = matrices["gansu-health-poverty-alleviation-evaluation-report"].rows
+    renew = next(r for r in gansu if r.task.startswith("Renew the village workforce"))
+    assert [c.department for c in renew.departments] == ["Provincial Health Commission",
+                                                         "Provincial Department of Education"]
+    assert renew.lead == "Provincial Health Commission"
 
 
 def test_the_field_dev_gold_is_met_at_the_measured_level(field_report):

@@ -214,3 +214,27 @@ def test_long_sentence_of_multi_piece_words_stays_within_the_model_limit(embedde
     chunks = chunks_of(document, embedder, max_tokens=254, overlap_tokens=40)  # a valid setting
 
     assert max(embedder.count_tokens(chunk.embed_text) for chunk in chunks) <= MODEL_LIMIT
+
+
+def test_a_parenthesis_broken_over_lines_is_one_sentence_at_its_own_offsets():
+    text = ("Renew the village workforce.\n(Responsible: Provincial Health Commission;\n"
+            "Provincial Department of Education)\nA line with an unclosed ( bracket.\nThe next line.")
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "Renew the village workforce.",
+        "(Responsible: Provincial Health Commission;\nProvincial Department of Education)",
+        "A line with an unclosed ( bracket.",
+        "The next line.",
+    ]
+    assert all(text[s.start:s.end] == s.text for s in sentences)
+
+
+def test_a_report_chapter_is_a_top_level_heading_and_a_broken_bracket_is_not_a_heading():
+    assert heading_level("Chapter 5 Causes of the remaining problems") == 1
+    assert heading_level("Part II Key tasks") == 1
+    assert heading_level("5.1 Service delivery and health workforce") == 2
+    assert heading_level("(Responsible:") is None
+    assert heading_level("Chapter 5 explains why the problems remained.") is None
+    text = "Chapter 4 Findings\n4.7 Summary of the main problems\nSix problems remain."
+    headings = find_headings(text)
+    assert section_path(headings, text.index("Six")) == "Chapter 4 Findings > 4.7 Summary of the main problems"
