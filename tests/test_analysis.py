@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from conftest import PROJECT, build_settings
 
 from assistant import analysis
 from assistant.analysis import to_markdown
+from assistant.analysis.frameworks import FRAMEWORKS_FILE
 from assistant.api import Assistant
-from assistant.documents import Document
+from assistant.documents import Document, scan_corpus
 from assistant.evaluation.analysis_scoring import GOLD_FILE, load_gold, match, score
 from assistant.evaluation.cases import find_sets, normalise
 
@@ -445,3 +447,48 @@ def test_scores_count_misses_extras_and_wrong_labels(report):
     assert worse["analysis_component_accuracy"] < metrics["analysis_component_accuracy"]
     assert worse["analysis_organisation_recall"] < metrics["analysis_organisation_recall"]
     assert worse["analysis_environment_precision"] < metrics["analysis_environment_precision"]
+
+
+# -- the cues are general ------------------------------------------------------------------------
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a cue pattern ('\\b(?:a|b|c)\\w*' -> a, b, c)."""
+    body = " ".join(pattern.split())
+    body = re.sub(r"^\\b\(\?:", "", body)
+    body = re.sub(r"\)(?:\\b|\\w\*)?$", "", body)
+    parts, depth, current = [], 0, ""
+    for char in body:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p for p in parts + [current] if p]
+
+
+def test_no_cue_of_the_frameworks_is_fitted_to_one_document(tmp_path):
+    """Every cue word of frameworks.yaml occurs in two or more documents of corpus/ and the field
+    corpus, or in none (a construct of the framework's own definition): never in exactly one."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(PROJECT / "corpus", corpus)
+    for path in (PROJECT / "evals" / "field" / "docs").glob("*/*"):
+        shutil.copy2(path, corpus / path.name)
+    documents, errors = scan_corpus(build_settings(tmp_path, corpus))
+    assert not errors and len(documents) >= 30
+    texts = [d.text for d in documents]
+    data = yaml.safe_load(FRAMEWORKS_FILE.read_text(encoding="utf-8"))
+    patterns = [label["cues"] for f in data["frameworks"].values() for label in (f.get("labels") or {}).values()
+                if label.get("cues")]
+    patterns += [c["cues"] for c in data["components"].values()]
+    fitted = []
+    for pattern in patterns:
+        for alternative in _alternatives(pattern):
+            cue = re.compile(rf"\b{alternative}", re.IGNORECASE)
+            holders = [t for t in texts if cue.search(t)]
+            if len(holders) == 1:
+                fitted.append(alternative)
+    assert len(patterns) >= 15
+    assert fitted == []
