@@ -391,6 +391,9 @@ def test_the_ui_analysis_tab_calls_the_library_and_offers_downloads(bot):
     assert offered == {f"analysis-{PLAN}.md", f"analysis-{PLAN}.json", f"analysis-{PLAN}.responsibility.csv"}
     tables, *_ = handler("", "policy")
     assert "Compared: idealised policy" in tables
+    tables, *_ = handler(J_TOWN, "")
+    # a cell's items each start a line: the exporter's <br> is a tag on the page, not text
+    assert "<br>" in tables and "&lt;br&gt;" not in tables
 
 
 # -- scoring against the gold ------------------------------------------------------------------

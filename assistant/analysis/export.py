@@ -107,7 +107,7 @@ def _labels_in_order(study: StudyAnalysis) -> list[str]:
 def _study_table(study: StudyAnalysis, field: str, rows: list[str], heading: str,
                  titles: dict[str, str] | None = None) -> list[str]:
     """A table of the study's items: a row per label (or component), a column per kind of item."""
-    lines = [f"| {heading} | Findings | Causes | Countermeasures |", "|---|---|---|---|"]
+    lines = [f"| {heading} | Findings | Causes | Recommendations |", "|---|---|---|---|"]
     for value in rows:
         items = [i for i in study.items if getattr(i, field) == value]
         if not items:
@@ -141,7 +141,7 @@ def to_markdown(report: AnalysisReport) -> str:
             parts += _study_table(study, "component", COMPONENTS, "Smith component", COMPONENT_TITLES)
     for comparison in report.comparisons:
         parts += [f"## Compared: {comparison.title.lower()}", ""]
-        parts += ["| Study | Findings | Causes | Countermeasures |", "|---|---|---|---|"]
+        parts += ["| Study | Findings | Causes | Recommendations |", "|---|---|---|---|"]
         for entry in comparison.studies:
             cells = [_marked(entry.findings), _marked(entry.causes), _marked(entry.countermeasures)]
             parts.append(f"| {_md(entry.title)} | " + " | ".join(cells) + " |")

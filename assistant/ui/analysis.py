@@ -51,7 +51,9 @@ def render_report(bot: Assistant, report) -> tuple[str, str]:
         return '<p class="analysis-empty">Nothing to analyse in the chosen documents.</p>', ""
     sections = []
     for i, (_, part) in enumerate(parts):
-        tables = markdown_html(link_markers(views.to_markdown(part), SOURCE_PREFIX))
+        # The exporter separates a cell's items with <br>, which the renderer (raw HTML off, for
+        # safety) escapes: put back just that tag, so each item starts a line.
+        tables = markdown_html(link_markers(views.to_markdown(part), SOURCE_PREFIX)).replace("&lt;br&gt;", "<br>")
         sections.append(f'<section class="analysis-part" id="analysis-part-{i}">{tables}</section>')
     toc = ""
     if len(parts) > 1:
