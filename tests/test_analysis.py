@@ -495,3 +495,39 @@ def test_no_cue_of_the_frameworks_is_fitted_to_one_document(tmp_path):
                 fitted.append(alternative)
     assert len(patterns) >= 15
     assert fitted == []
+
+
+def test_a_table_with_columns_of_departments_gives_rows_with_their_lead(tmp_path):
+    """A notice whose tasks sit in a .docx table (task, lead department, other departments), read
+    through the real reader and cleaner."""
+    from docx import Document as Docx
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    docx = Docx()
+    docx.add_paragraph("Notice on the division of key tasks for county medical communities")
+    docx.add_paragraph("The tasks below shall be completed by the end of 2025.")
+    table = docx.add_table(rows=3, cols=3)
+    rows = [("Key task", "Lead department", "Other departments"),
+            ("Unify drug lists within each community", "Provincial Healthcare Security Administration",
+             "Provincial Health Commission; Provincial Medical Products Administration"),
+            ("Train general practitioners for townships", "Provincial Health Commission",
+             "Finance departments at all levels")]
+    for r, cells in enumerate(rows):
+        for c, value in enumerate(cells):
+            table.cell(r, c).text = value
+    docx.save(corpus / "division-of-tasks.docx")
+    documents, errors = scan_corpus(build_settings(tmp_path, corpus))
+    assert not errors
+    report = analysis.build_report(documents, lambda texts, descriptions: np.zeros((len(texts), len(descriptions))))
+    rows = {r.task: r for r in report.matrices[0].rows}
+    drugs = rows["Unify drug lists within each community"]
+    assert [c.department for c in drugs.departments] == [
+        "Provincial Healthcare Security Administration", "Provincial Health Commission",
+        "Provincial Medical Products Administration"]
+    assert drugs.lead == "Provincial Healthcare Security Administration"
+    training = rows["Train general practitioners for townships"]
+    assert [c.department for c in training.departments] == ["Provincial Health Commission",
+                                                            "Finance departments at all levels"]
+    text = documents[0].text
+    assert all(text[c.start:c.end] == c.department for r in rows.values() for c in r.departments)

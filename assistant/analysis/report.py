@@ -34,7 +34,7 @@ from assistant.analysis.models import (
 from assistant.answering.citations import CitationBook
 from assistant.answering.evidence import genre
 from assistant.answering.models import Citation
-from assistant.answering.reading import Reading, roles_of
+from assistant.answering.reading import Reading, roles_of, table_responsibilities
 from assistant.documents import Document
 
 _POINT_ROLES = frozenset({"finding", "cause", "recommendation"})
@@ -66,8 +66,9 @@ def build_report(
         reading = read_document(document)
         if is_study(document, reading):
             report.studies.append(_study(document, reading, book, similarity))
-        if reading.responsibilities:  # a report may both study a policy and assign its recommendations
-            report.matrices.append(_matrix(document, reading, book))
+        tables = table_responsibilities(document)
+        if reading.responsibilities or tables:  # a report may both study a policy and assign its recommendations
+            report.matrices.append(_matrix(document, reading, tables, book))
         elif genre(document) == "policy":
             listed = _listed_tasks(document, reading, book)
             if listed is not None:
@@ -100,15 +101,16 @@ def _citation(book: CitationBook, doc_id: str, start: int, end: int, section: st
     return book.citations[number - 1]
 
 
-def _matrix(document: Document, reading: Reading, book: CitationBook) -> ResponsibilityMatrix:
+def _matrix(document: Document, reading: Reading, tables: list, book: CitationBook) -> ResponsibilityMatrix:
     """A row per task. A task that is the only one under its heading is named by the heading
     ("(3) Medical insurance payment by global budget"); one clause assigning several duties ("is
     responsible for A, and for B") gives a row per duty. The lead is kept when the text names
     one among several bodies."""
     matrix = ResponsibilityMatrix(doc_id=document.doc_id, title=document.title, kind=document.kind)
     text = document.text
-    per_heading = Counter(statement.heading for statement in reading.responsibilities)
-    for statement in reading.responsibilities:
+    statements = reading.responsibilities + tables
+    per_heading = Counter(statement.heading for statement in statements)
+    for statement in statements:
         start, end = statement.task_start, statement.task_end
         if end <= start:  # the heading names the task
             start, end = statement.passage_start, statement.passage_end

@@ -400,6 +400,96 @@ def _subject_body(text: str, start: int, end: int) -> Spans:
     return [(start + match.start(1), start + match.end(1))]
 
 
+# -- responsibility tables ----------------------------------------------------------------------
+
+# A header cell naming the bodies ("Responsible departments", "Lead unit", "Other departments") or
+# the tasks ("Task", "Key task", "Measure", "Recommendation").
+_BODY_HEADER = re.compile(r"\b(?:responsib\w*|lead(?:ing)?|departments?|units?|agenc(?:y|ies)|bod(?:y|ies)|"
+                          r"cooperat\w*|participat\w*|in charge)\b", re.I)
+_TASK_HEADER = re.compile(r"\b(?:tasks?|measures?|actions?|recommendations?|work items?|items?|contents?|"
+                          r"objectives?)\b", re.I)
+_LEAD_HEADER = re.compile(r"\blead(?:ing)?\b|\bin charge\b", re.I)
+_CELL = re.compile(r"[^;]+")
+
+
+def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The cells of a table row as cleaning writes it ("a; b; c"), as trimmed spans."""
+    spans = []
+    for match in _CELL.finditer(text, start, end):
+        a, b = match.start(), match.end()
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        spans.append((a, b))
+    return spans
+
+
+def table_responsibilities(document: Document) -> list[Responsibility]:
+    """Tasks and bodies from a table whose header names a task column and one or more columns of
+    bodies ("Task; Lead department; Other departments"): a row per task, the bodies of its body
+    columns, the lead from a column whose header says lead. The table ends at the first line with
+    another number of cells."""
+    text = document.text
+    found: list[Responsibility] = []
+    lines = lines_of(text)
+    index = 0
+    while index < len(lines):
+        start, end = lines[index]
+        header = _cells(text, start, end)
+        names = [text[a:b] for a, b in header]
+        task_columns = [k for k, name in enumerate(names)
+                        if _TASK_HEADER.search(name) and not _BODY_HEADER.search(name)]
+        body_columns = [k for k, name in enumerate(names) if _BODY_HEADER.search(name)]
+        if len(header) < 2 or not task_columns or not body_columns or any(len(n.split()) > 6 for n in names):
+            index += 1
+            continue
+        lead_column = next((k for k in body_columns if _LEAD_HEADER.search(names[k])), None)
+        index += 1
+        while index < len(lines):
+            row_start, row_end = lines[index]
+            row = _cells(text, row_start, row_end)
+            if len(row) > len(header) and len(header) - 1 in body_columns:
+                # "A; B" inside the last cell reads like two cells: they are that column's bodies
+                row = row[:len(header) - 1] + [(row[len(header) - 1][0], row[-1][1])]
+            if len(row) != len(header):
+                break
+            task_a, task_b = row[task_columns[0]]
+            spans: Spans = []
+            lead_at = None
+            for column in body_columns:
+                bodies = _bodies(text, *row[column]) or _named_by_kind(text, *row[column])
+                if column == lead_column and bodies:
+                    lead_at = len(spans)
+                spans += bodies
+            if spans:
+                passage = Span(row_start, row_end, text[row_start:row_end])
+                departments = _department_units(document, spans, passage, frozenset({"responsibility"}))
+                found.append(Responsibility(
+                    document.doc_id, _TASK_NUMBER.sub("", text[task_a:task_b]), task_a, task_b, departments,
+                    departments[lead_at] if lead_at is not None else None, row_start, row_end, "",
+                ))
+            index += 1
+    return found
+
+
+def _named_by_kind(text: str, start: int, end: int) -> Spans:
+    """A cell naming bodies by their kind ("Finance departments at all levels"): the cell."""
+    heads = "|".join(cues().organisation_heads)
+    cell = text[start:end]
+    return [(start, end)] if re.search(rf"\b(?:{heads})\b", cell, re.I) and len(cell.split()) <= 10 else []
+
+
+def lines_of(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-empty line."""
+    spans, position = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((position, position + len(line)))
+        position += len(line) + 1
+    return spans
+
+
 # -- reading a window ---------------------------------------------------------------------------
 
 
