@@ -531,3 +531,19 @@ def test_a_table_with_columns_of_departments_gives_rows_with_their_lead(tmp_path
                                                             "Finance departments at all levels"]
     text = documents[0].text
     assert all(text[c.start:c.end] == c.department for r in rows.values() for c in r.departments)
+
+
+def test_the_cli_analyses_a_corpus_of_field_documents_only(field_dev, monkeypatch, capsys):
+    from assistant.cli import main
+
+    monkeypatch.chdir(field_dev.settings.root)
+    assert main(["analyze", "--format", "csv", "--table", "studies"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    frameworks = {r["doc_id"]: r["framework"] for r in rows}
+    assert frameworks["yunnan-county-telemedicine-cfir-study"] == "cfir"
+    assert frameworks["zibo-dip-payment-reform-policy-tools"] == "hood"
+    assert frameworks["henan-volume-based-procurement-smith-model"] == "smith"
+    assert frameworks["gansu-health-poverty-alleviation-evaluation-report"] == "who-building-blocks"
+    assert main(["analyze", "--doc", "jiangxi-internet-plus-healthcare-notice"]) == 0
+    out = capsys.readouterr().out
+    assert "| Developing Internet hospitals [" in out and "Provincial Health Commission (lead)" in out
