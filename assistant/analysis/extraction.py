@@ -4,12 +4,16 @@ a plan's tasks with the bodies responsible for them.
 Both come from the answering layer's reader (`read_window` over the whole document), so the
 analysis and the answers read a document the same way: layout, metadata, design and background
 statements are never items; an enumeration's items are the items, and its lead-in ("barriers
-included", "measures need to be taken; these include") says what they are. Two refinements are
+included", "measures need to be taken; these include") says what they are. The refinements are
 the analysis's own, because a table wants one point per row:
-- recommendations coordinated in one clause ("that the city pay A, align B, and open C") are
-  cut before each verb that opens an action of its own;
+- recommendations coordinated in one clause ("that the city pay A, align B, and open C", "... of
+  policy and strengthen ...") are cut before each verb that opens an action of its own;
+- problems chained in one sentence ("X is not allocated well, there is a lack of Y") are cut
+  before each clause that states one;
 - two findings set against each other ("A was simple, but B required booking") are cut at the
-  contrast.
+  contrast;
+- in a long report, only its chapters of findings, causes and recommendations give items (and a
+  chapter's summary section stands for the chapter).
 Every item is a span of the cleaned text, cited by the sentence it comes from.
 """
 
@@ -23,9 +27,9 @@ from lemminflect import getAllLemmas
 
 from assistant.analysis.frameworks import catalogue
 from assistant.answering.cues import cues
-from assistant.answering.reading import Reading, Unit, read_window, roles_of
+from assistant.answering.reading import TASK_NUMBER, Reading, Unit, read_window, roles_of
 from assistant.documents import Document
-from assistant.documents.structure import find_headings, section_path
+from assistant.documents.structure import find_headings, heading_chain
 
 KIND_OF_ROLE = (("recommendation", "countermeasure"), ("cause", "cause"), ("finding", "finding"),
                 ("problem", "finding"))
@@ -36,6 +40,9 @@ _RESULT_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|per ?cent\b|percentage points
 _LINE_PREFIX = re.compile(r"^[\s\-•*#>|]*(?:\*\*|__)?([A-Za-z][\w ,'’/&-]{1,60}?)(?:\*\*|__)?\s*[:：]\s")
 _CONTRAST = re.compile(r"[,;]\s+(?:but|while|whereas|yet)\s+", re.I)
 _ACTION_BREAK = re.compile(r",\s+(?:and\s+)?|;\s+(?:and\s+)?")
+_AND_WORD = re.compile(r"\s+and\s+(?=([A-Za-z]+)\b)")
+_AND_ARTICLE = re.compile(r"\s+and\s+(?:a |an |the )?")
+_RUN_ON = re.compile(r"(?<=[a-z])\s+(?=([A-Z][a-z]+)\s)")
 MIN_PIECE_WORDS = 3
 MIN_CONTRAST_WORDS = 5
 
@@ -83,18 +90,6 @@ def _heading_kinds(text: str) -> tuple[list, dict[int, str | None]]:
     return headings, kinds
 
 
-def _chain(headings: list, offset: int) -> list:
-    """The headings above `offset`, outermost first."""
-    chain = []
-    for heading in headings:
-        if heading.start > offset:
-            break
-        while chain and chain[-1].level >= heading.level:
-            chain.pop()
-        chain.append(heading)
-    return chain
-
-
 def _kind_under(chain: list, kinds: dict[int, str | None]) -> str | None:
     """The kind the innermost role-naming heading of the chain names."""
     named = [kinds[h.start] for h in chain if kinds[h.start]]
@@ -110,7 +105,7 @@ def _summarised(headings: list, kinds: dict[int, str | None]) -> set[int]:
     summarised = set()
     for heading in headings:
         if _SUMMARY.search(heading.title):
-            chain = _chain(headings, heading.start)[:-1]
+            chain = heading_chain(headings, heading.start)[:-1]
             summarised |= {h.start for h in chain if kinds[h.start]}
     return summarised
 
@@ -132,7 +127,7 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
         sentence = next((u for u in units if u.kind == "sentence"), None)
         if sentence is None or (p_start, p_end) in assignments:
             continue
-        chain = _chain(headings, p_start)
+        chain = heading_chain(headings, p_start)
         under = _kind_under(chain, heading_kinds)
         if by_heading and under is None:
             continue
@@ -145,7 +140,7 @@ def study_candidates(document: Document, reading: Reading) -> list[Candidate]:
             items = []
         pieces = items or [u for u in units if u.kind == "segment"] or [sentence]
         prefix = _line_prefix(text, p_start)
-        path = section_path(headings, p_start)
+        path = " > ".join(h.title for h in chain)
         for unit in pieces:
             if unit.layer != "content":
                 continue
@@ -221,9 +216,9 @@ def _chained_problems(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if problem.search(text, match.end(), following_end) and not _inside_brackets(text, start, match.start()):
             cuts.append(match)
     # "... short of talents and lack of positive incentives": 'and' before a problem stated first thing
-    for match in re.finditer(r"\s+and\s+(?:a |an |the )?", text[start:end]):
-        if problem.match(text, start + match.end()) and not _inside_brackets(text, start, start + match.start()):
-            cuts.append(re.compile(re.escape(match.group(0))).search(text, start + match.start()))
+    for match in _AND_ARTICLE.finditer(text, start, end):
+        if problem.match(text, match.end()) and not _inside_brackets(text, start, match.start()):
+            cuts.append(match)
     return _cut(text, start, end, sorted(cuts, key=lambda m: m.start()), MIN_PIECE_WORDS)
 
 
@@ -246,14 +241,12 @@ def _coordinated_actions(text: str, start: int, end: int) -> list[tuple[int, int
     # "... of policy and strengthen the cooperation": 'and' before a word that is only ever a verb;
     # "improving A and strengthening B": 'and' between two actions in the -ing form
     gerunds = re.match(r"[a-z]+ing\b", text[start:end]) is not None and is_verb_form(text[start:end].split()[0])
-    for match in re.finditer(r"\s+and\s+(?=([A-Za-z]+)\b)", text[start:end]):
+    for match in _AND_WORD.finditer(text, start, end):
         word = match.group(1)
         if is_only_verb(word) or (gerunds and word.endswith("ing") and is_verb_form(word)):
-            cuts.append(re.compile(re.escape(match.group(0))).search(text, start + match.start()))
+            cuts.append(match)
     # a sentence boundary lost in the source: "... ability and level Take advantage of ..."
-    for match in re.finditer(r"(?<=[a-z])\s+(?=([A-Z][a-z]+)\s)", text[start:end]):
-        if is_only_verb(match.group(1)):
-            cuts.append(re.compile(re.escape(match.group(0))).search(text, start + match.start()))
+    cuts += [m for m in _RUN_ON.finditer(text, start, end) if is_only_verb(m.group(1))]
     return _cut(text, start, end, sorted(cuts, key=lambda m: m.start()), MIN_PIECE_WORDS)
 
 
@@ -314,16 +307,13 @@ def task_title(task: str) -> str:
     return task
 
 
-# "(3) ", "3. ", "III. ", "（三）": a task's number, not its name.
-_TASK_NUMBER = re.compile(
-    r"^\s*(?:\(?\d{1,2}[.)、]|[（(][一二三四五六七八九十\d]+[)）]|[IVX]{1,4}\.|[一二三四五六七八九十]+、)\s*")
 # Where one duty ends and the next begins: "for A, and for B", "for A and for B", "A, B, and C"
 # when each opens with a verb's -ing form.
 _NEXT_DUTY = re.compile(r",?\s+and for\s+|,\s+(?:and\s+)?(?!including\b)(?=[a-z]+ing\b)")
 
 
 def task_number_stripped(heading: str) -> str:
-    return _TASK_NUMBER.sub("", heading).strip().rstrip(":：").strip()
+    return TASK_NUMBER.sub("", heading).strip().rstrip(":：").strip()
 
 
 def duties(task: str) -> list[str]:

@@ -311,7 +311,9 @@ _FIRST_LEADS = re.compile(
 _TASK_REFERENCE = re.compile(
     r"^(?:this|that|the|these|such|each|the above|the said)\s+(?:\w+\s+)?(?:task|work|item|measure|action|effort|"
     r"project|reform)s?\s*(?:is|are|will be|shall be|should be)?\s*(?:jointly\s+)?$", re.I)
-_TASK_NUMBER = re.compile(r"^\s*(?:\(?\d{1,2}[.)、]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)\s*")
+# "(3) ", "3. ", "III. ", "（三）": a task's number, not its name.
+TASK_NUMBER = re.compile(
+    r"^\s*(?:\(?\d{1,2}[.)、]|[（(][一二三四五六七八九十\d]+[)）]|[IVX]{1,4}\.|[一二三四五六七八九十]+、)\s*")
 
 
 def _department_units(document: Document, spans, passage: Span, roles) -> tuple[Unit, ...]:
@@ -466,7 +468,7 @@ def table_responsibilities(document: Document) -> list[Responsibility]:
                 passage = Span(row_start, row_end, text[row_start:row_end])
                 departments = _department_units(document, spans, passage, frozenset({"responsibility"}))
                 found.append(Responsibility(
-                    document.doc_id, _TASK_NUMBER.sub("", text[task_a:task_b]), task_a, task_b, departments,
+                    document.doc_id, TASK_NUMBER.sub("", text[task_a:task_b]), task_a, task_b, departments,
                     departments[lead_at] if lead_at is not None else None, row_start, row_end, "",
                 ))
             index += 1
@@ -560,7 +562,7 @@ def read_window(document: Document, start: int, end: int, section: str = "") -> 
                 if task_b <= task_a:  # nothing before it in this section: the heading names the task
                     task_a = task_b = piece.start
             task_text = text[task_a:task_b].strip() or heading
-            task_text = _TASK_NUMBER.sub("", task_text)
+            task_text = TASK_NUMBER.sub("", task_text)
             reading.responsibilities.append(Responsibility(
                 document.doc_id, task_text, task_a, task_b, departments,
                 departments[lead] if lead is not None else None, piece.start, piece.end, heading,

@@ -89,8 +89,8 @@ def find_headings(text: str) -> list[Heading]:
     return headings
 
 
-def section_path(headings: list[Heading], offset: int) -> str:
-    """The chain of headings above `offset`, outermost first ("2. Plan > Internet + Medical")."""
+def heading_chain(headings: list[Heading], offset: int) -> list[Heading]:
+    """The headings above `offset`, outermost first."""
     chain: list[Heading] = []
     for heading in headings:
         if heading.start > offset:
@@ -98,7 +98,12 @@ def section_path(headings: list[Heading], offset: int) -> str:
         while chain and chain[-1].level >= heading.level:
             chain.pop()
         chain.append(heading)
-    return " > ".join(h.title for h in chain)
+    return chain
+
+
+def section_path(headings: list[Heading], offset: int) -> str:
+    """The chain of headings above `offset`, outermost first ("2. Plan > Internet + Medical")."""
+    return " > ".join(h.title for h in heading_chain(headings, offset))
 
 
 MAX_BRACKET_LINES = 4
