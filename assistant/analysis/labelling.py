@@ -39,6 +39,7 @@ class Labelled:
     component: str | None = None
     labelled_by: str = ""
     cues: list[str] = field(default_factory=list)
+    among: list[str] = field(default_factory=list)  # the labels its heading names, when several
 
 
 def _applies(framework: Framework, name: str, kind: str) -> bool:
@@ -51,35 +52,24 @@ def _is_outcome(candidate: Candidate) -> bool:
     return candidate.kind == "finding" and not candidate.problem and bool(_FIGURE.search(candidate.text))
 
 
-def _cue_winner(patterns: dict[str, re.Pattern[str] | None], text: str) -> tuple[str | None, list[str]]:
+STRONG_CUES = 2  # cue words of one label an item needs to outweigh the label of its heading
+
+
+def _cues(patterns: dict[str, re.Pattern[str] | None], text: str) -> tuple[str | None, int, list[str]]:
+    """The label whose cue words the text holds most often (None on a tie), how many it holds,
+    and the cue words found."""
     counts: dict[str, int] = {}
     found: list[str] = []
     for name, pattern in patterns.items():
-        if pattern is None:
-            continue
-        hits = [m.group(0) for m in pattern.finditer(text)]
+        hits = [m.group(0) for m in pattern.finditer(text)] if pattern is not None else []
         if hits:
             counts[name] = len(hits)
             found += hits
     if not counts:
-        return None, []
+        return None, 0, []
     best = max(counts.values())
     leaders = [name for name, count in counts.items() if count == best]
-    return (leaders[0] if len(leaders) == 1 else None), list(dict.fromkeys(found))
-
-
-STRONG_CUES = 2  # cue words of one label an item needs to outweigh the label of its heading
-
-
-def _cue_strength(patterns: dict[str, re.Pattern[str] | None], text: str) -> tuple[str | None, int]:
-    """The label whose cues the text holds most often, alone in the lead, and how often."""
-    counts = {name: len(pattern.findall(text)) for name, pattern in patterns.items() if pattern is not None}
-    counts = {name: n for name, n in counts.items() if n}
-    if not counts:
-        return None, 0
-    best = max(counts.values())
-    leaders = [name for name, n in counts.items() if n == best]
-    return (leaders[0], best) if len(leaders) == 1 else (None, best)
+    return (leaders[0] if len(leaders) == 1 else None), best, list(dict.fromkeys(found))
 
 
 def label_items(framework: Framework, candidates: list[Candidate], similarity: Similarity) -> list[Labelled]:
@@ -91,8 +81,7 @@ def label_items(framework: Framework, candidates: list[Candidate], similarity: S
     # A heading naming several labels ("5.1 Service delivery and health workforce") narrows the
     # choice to them.
     patterns = {label.name: label.cues for label in framework.labels}
-    narrowed: dict[int, list[str]] = {}
-    for index, item in enumerate(items):
+    for item in items:
         kind = item.candidate.kind
         near = [n for n in framework.named_in(item.candidate.near) if _applies(framework, n, kind)]
         if not near and framework.label_is_component:
@@ -104,18 +93,17 @@ def label_items(framework: Framework, candidates: list[Candidate], similarity: S
         heading = [n for n in framework.named_in(section) if _applies(framework, n, kind)]
         if not heading:
             continue
-        winner, strength = _cue_strength({n: p for n, p in patterns.items() if _applies(framework, n, kind)},
-                                         item.candidate.text)
+        winner, strength, _ = _cues({n: p for n, p in patterns.items() if _applies(framework, n, kind)},
+                                    item.candidate.text)
         if len(heading) == 1 and not (winner and winner != heading[0] and strength >= STRONG_CUES):
             item.label, item.labelled_by = heading[0], "text"
         elif winner and (winner in heading or strength >= STRONG_CUES):
             item.label, item.labelled_by = winner, "cue"
         else:
-            narrowed[index] = heading
+            item.among = heading
     # 2. similar: causes and recommendations answering labelled findings
     anchors = [i for i in items if i.labelled_by == "text"]
-    among_heading = {id(items[index]): names for index, names in narrowed.items()}
-    pending = [i for i in items if not i.label and i.candidate.kind != "finding" and id(i) not in among_heading]
+    pending = [i for i in items if not i.label and i.candidate.kind != "finding" and not i.among]
     if pending and len({a.label for a in anchors}) >= 2:
         sims = similarity([i.candidate.text for i in pending], [a.candidate.text for a in anchors])
         for row, item in enumerate(pending):
@@ -123,14 +111,14 @@ def label_items(framework: Framework, candidates: list[Candidate], similarity: S
             if sims[row][best] >= SIMILAR_MIN and _applies(framework, anchors[best].label, item.candidate.kind):
                 item.label, item.labelled_by = anchors[best].label, "similar"
     # 3. cue, 4. kind
-    for item in (i for i in items if not i.label and not framework.label_is_component and id(i) not in among_heading):
+    for item in (i for i in items if not i.label and not framework.label_is_component and not i.among):
         kind = item.candidate.kind
         if framework.key == OWN or not label_names:
             own = "problem" if kind == "finding" and item.candidate.problem else kind
             item.label, item.labelled_by = catalog.own_labels[own], "kind"
             continue
-        winner, item.cues = _cue_winner(
-            {n: p for n, p in patterns.items() if _applies(framework, n, kind)}, item.candidate.text)
+        winner, _, item.cues = _cues({n: p for n, p in patterns.items() if _applies(framework, n, kind)},
+                                     item.candidate.text)
         if winner:
             item.label, item.labelled_by = winner, "cue"
         elif _is_outcome(item.candidate) and framework.default:
@@ -146,9 +134,8 @@ def label_items(framework: Framework, candidates: list[Candidate], similarity: S
         sims = similarity([i.candidate.text for i in rest], [label.describe for label in labels])
         for row, item in enumerate(rest):
             allowed = [k for k, label in enumerate(labels) if _applies(framework, label.name, item.candidate.kind)]
-            among = among_heading.get(id(item))
-            if among:
-                allowed = [k for k in allowed if labels[k].name in among] or allowed
+            if item.among:
+                allowed = [k for k in allowed if labels[k].name in item.among] or allowed
             best = max(allowed, key=lambda k: sims[row][k])
             item.label, item.labelled_by = labels[best].name, "embedding"
     _components(framework, items, similarity)
@@ -175,7 +162,7 @@ def _components(framework: Framework, items: list[Labelled], similarity: Similar
             open_items.append(item)
     undecided = []
     for item in open_items:
-        winner, found = _cue_winner(components.cues, item.candidate.text)
+        winner, _, found = _cues(components.cues, item.candidate.text)
         if winner:
             item.component = winner
             item.cues = list(dict.fromkeys(item.cues + found))
