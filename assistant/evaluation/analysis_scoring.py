@@ -77,14 +77,18 @@ def load_gold(path: Path) -> AnalysisGold:
     return AnalysisGold(**(yaml.safe_load(path.read_text(encoding="utf-8")) or {}))
 
 
-def find_gold(evals_dir: Path, suite: str) -> Path | None:
-    """The gold of a suite: evals/analysis_gold.yaml for the seeds, evals/field/analysis-dev.yaml
-    for field-dev, ..., or None when there is none."""
+def find_gold(evals_dir: Path, suite: str, set_paths: list[Path] = ()) -> Path | None:
+    """The gold of a suite: analysis_gold.yaml for the seeds, analysis-dev.yaml for field-dev,
+    ..., in the project's evals/ (evals/field/ for the field halves), else beside the question
+    sets being run; None when there is none."""
     if suite == "seeds":
-        path = evals_dir / GOLD_FILE
+        name, folders = GOLD_FILE, [evals_dir]
     else:
-        path = field_dir(evals_dir) / f"analysis-{suite.removeprefix(FIELD + '-')}.yaml"
-    return path if path.exists() else None
+        name, folders = f"analysis-{suite.removeprefix(FIELD + '-')}.yaml", [field_dir(evals_dir)]
+    for folder in [*folders, *dict.fromkeys(p.parent for p in set_paths)]:
+        if (folder / name).exists():
+            return folder / name
+    return None
 
 
 def _same(got: str, want: str) -> bool:
@@ -258,10 +262,10 @@ METRICS = [
 ]
 
 
-def attach_analysis(run, bot, evals_dir: Path) -> AnalysisScore | None:
+def attach_analysis(run, bot, evals_dir: Path, set_paths: list[Path]) -> AnalysisScore | None:
     """Score `bot.analyze()` against the suite's gold and add it to an EvalRun: the figures to
     `run.metrics` (where the gate sees them), the details to `run.analysis`."""
-    path = find_gold(evals_dir, run.suite)
+    path = find_gold(evals_dir, run.suite, set_paths)
     if path is None:
         return None
     result = score(bot.analyze(), load_gold(path), str(path))

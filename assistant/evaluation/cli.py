@@ -98,7 +98,7 @@ def run(argv: list[str] | None = None, **overrides) -> int:
               f"(mode {args.mode or settings.answering.mode}) ...", flush=True)
         bot = bot_for(suite.corpus)
         result = run_sets(bot, sets, mode=args.mode, top_k=args.top_k, suite=suite.name)
-        analysis = attach_analysis(result, bot, evals_dir)
+        analysis = attach_analysis(result, bot, evals_dir, [s.path for s in sets])
         gate = check(result, baseline_path) if args.check else None
         write_report(result, gate, folder / suite.name)
         print(summary_table(result))
