@@ -36,6 +36,8 @@ from assistant.questions import clean_question
 from assistant.retrieval import Filters, Hit, IndexNotReady, Retriever, Snapshot
 from assistant.settings import Settings, load_settings, offline_environment
 
+MAX_PROTOTYPES = 4096  # description vectors kept for the analysis labelling
+
 
 class LLMError(AssistantError, RuntimeError):
     """Answering in llm mode failed (server down, refused, bad reply, missing prompt file).
@@ -131,6 +133,7 @@ class Assistant:
         if embedder is not None:
             self.embedder = embedder
         self._lock = threading.Lock()
+        self._prototypes: dict = {}  # description -> unit vector (analysis labelling)
         self._ingest_lock = threading.RLock()  # ingests from one process (UI uploads) take turns
         self._vocabulary: tuple[int, Vocabulary] | None = None
 
@@ -483,12 +486,22 @@ class Assistant:
         return guarded
 
     def _similarity(self, texts: list[str], descriptions: list[str]):
-        """Cosine similarities (texts x descriptions) under the index's embedding model."""
+        """Cosine similarities (texts x descriptions) under the index's embedding model. The
+        descriptions (label and component prototypes, a handful) are embedded once per process;
+        the cache is bounded, since labelling also compares items with items."""
         import numpy as np
 
-        vectors = np.asarray(self.embedder.embed_passages(texts + descriptions), dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors[: len(texts)] @ vectors[len(texts) :].T
+        def unit(rows: list[str]) -> np.ndarray:
+            vectors = np.asarray(self.embedder.embed_passages(rows), dtype=np.float32).reshape(len(rows), -1)
+            return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+        missing = [d for d in dict.fromkeys(descriptions) if d not in self._prototypes]
+        if len(self._prototypes) + len(missing) > MAX_PROTOTYPES:  # items compared with items pass by here too
+            self._prototypes.clear()
+        if missing:
+            self._prototypes.update(zip(missing, unit(missing), strict=True))
+        prototypes = np.stack([self._prototypes[d] for d in descriptions])
+        return unit(texts) @ prototypes.T if texts else np.zeros((0, len(descriptions)), dtype=np.float32)
 
     def _vocabulary_of(self, snapshot: Snapshot) -> Vocabulary:
         """The corpus's word stems and their document frequencies, once per committed index version."""
