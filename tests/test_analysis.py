@@ -547,3 +547,33 @@ def test_the_cli_analyses_a_corpus_of_field_documents_only(field_dev, monkeypatc
     assert main(["analyze", "--doc", "jiangxi-internet-plus-healthcare-notice"]) == 0
     out = capsys.readouterr().out
     assert "| Developing Internet hospitals [" in out and "Provincial Health Commission (lead)" in out
+
+
+def test_a_table_restating_the_texts_assignments_adds_no_rows(tmp_path):
+    """A report's annex table summing up who is responsible for its recommendations names the
+    same bodies and lead as the text: those rows are the text's tasks again."""
+    from docx import Document as Docx
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    docx = Docx()
+    docx.add_paragraph("Evaluation report on county medical communities")
+    docx.add_paragraph("Recommendation 1. Unify the drug lists within each county medical community. (Responsible: "
+                       "Provincial Healthcare Security Administration; Provincial Health Commission)")
+    docx.add_paragraph("Where a lead department is needed, it is named first.")
+    docx.add_paragraph("Annex: responsibilities for the recommendations")
+    table = docx.add_table(rows=3, cols=3)
+    rows = [("Recommendation", "Lead department", "Other departments"),
+            ("1 Unify drug lists", "Provincial Healthcare Security Administration", "Provincial Health Commission"),
+            ("2 Train township doctors", "Provincial Health Commission", "Provincial Department of Education")]
+    for r, cells in enumerate(rows):
+        for c, value in enumerate(cells):
+            table.cell(r, c).text = value
+    docx.save(corpus / "evaluation.docx")
+    documents, errors = scan_corpus(build_settings(tmp_path, corpus))
+    assert not errors
+    report = analysis.build_report(documents, lambda texts, descriptions: np.zeros((len(texts), len(descriptions))))
+    tasks = [(r.task, r.lead) for r in report.matrices[0].rows]
+    assert tasks == [("Unify the drug lists within each county medical community",
+                      "Provincial Healthcare Security Administration"),
+                     ("2 Train township doctors", "Provincial Health Commission")]

@@ -304,7 +304,7 @@ def task_title(task: str) -> str:
     first = _FIRST_SENTENCE.match(task)
     if first and len(first.group(1).split()) <= MAX_TITLE_WORDS:
         return first.group(1).rstrip(".。")
-    return task
+    return task.rstrip(" .。")
 
 
 # Where one duty ends and the next begins: "for A, and for B", "for A and for B", "A, B, and C"

@@ -66,7 +66,7 @@ def build_report(
         reading = read_document(document)
         if is_study(document, reading):
             report.studies.append(_study(document, reading, book, similarity))
-        tables = table_responsibilities(document)
+        tables = _not_restated(table_responsibilities(document), reading.responsibilities)
         if reading.responsibilities or tables:  # a report may both study a policy and assign its recommendations
             report.matrices.append(_matrix(document, reading, tables, book))
         elif genre(document) == "policy":
@@ -78,6 +78,20 @@ def build_report(
     if compare_studies and report.studies:
         report.comparisons = [compare(report.studies, c) for c in COMPONENTS]
     return _renumbered(report)
+
+
+def _bodies_of(statement) -> tuple[frozenset[str], str]:
+    names = frozenset(" ".join(unit.text.lower().split()) for unit in statement.departments)
+    return names, " ".join(statement.lead.text.lower().split()) if statement.lead is not None else ""
+
+
+def _not_restated(table_rows: list, statements: list) -> list:
+    """Table rows that do not restate one of the text's own assignments. A report often sums up
+    its recommendations' departments in an annex table ("Responsibilities for the
+    recommendations (summary)"); a row naming the same bodies and lead as a statement in the
+    text is that statement again, not another task."""
+    stated = {_bodies_of(statement) for statement in statements}
+    return [row for row in table_rows if _bodies_of(row) not in stated]
 
 
 def compare(studies: list[StudyAnalysis], component: str) -> ComponentComparison:
