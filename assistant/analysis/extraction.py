@@ -233,14 +233,17 @@ def is_base_verb(word: str) -> bool:
 def _coordinated_actions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """'... recommend that the city pay A, align B, and open C' -> three actions: cut at a comma
     that a base-form verb follows, when every piece keeps a few words."""
+    # "improving A, strengthening B and ...": actions in the -ing form, when the point opens with one
+    gerunds = re.match(r"[A-Za-z]+ing\b", text[start:end]) is not None and is_verb_form(text[start:end].split()[0])
     cuts = []
     for match in _ACTION_BREAK.finditer(text, start, end):
         following = re.match(r"[A-Za-z]+", text[match.end():end])
-        if following and is_base_verb(following.group(0)) and not _inside_brackets(text, start, match.start()):
+        word = following.group(0) if following else ""
+        opens_action = is_base_verb(word) or (gerunds and word.endswith("ing") and is_verb_form(word))
+        if opens_action and not _inside_brackets(text, start, match.start()):
             cuts.append(match)
     # "... of policy and strengthen the cooperation": 'and' before a word that is only ever a verb;
     # "improving A and strengthening B": 'and' between two actions in the -ing form
-    gerunds = re.match(r"[a-z]+ing\b", text[start:end]) is not None and is_verb_form(text[start:end].split()[0])
     for match in _AND_WORD.finditer(text, start, end):
         word = match.group(1)
         if is_only_verb(word) or (gerunds and word.endswith("ing") and is_verb_form(word)):
