@@ -497,29 +497,39 @@ def test_no_cue_of_the_frameworks_is_fitted_to_one_document(tmp_path):
     assert fitted == []
 
 
-def test_a_table_with_columns_of_departments_gives_rows_with_their_lead(tmp_path):
-    """A notice whose tasks sit in a .docx table (task, lead department, other departments), read
-    through the real reader and cleaner."""
+def _docx_report(tmp_path, paragraphs: list[str], table: list[tuple[str, ...]]):
+    """A .docx of these paragraphs and then this table, read by the real reader and cleaner and
+    analysed (the embedding is not needed for responsibilities): (documents, report)."""
     from docx import Document as Docx
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     docx = Docx()
-    docx.add_paragraph("Notice on the division of key tasks for county medical communities")
-    docx.add_paragraph("The tasks below shall be completed by the end of 2025.")
-    table = docx.add_table(rows=3, cols=3)
-    rows = [("Key task", "Lead department", "Other departments"),
-            ("Unify drug lists within each community", "Provincial Healthcare Security Administration",
-             "Provincial Health Commission; Provincial Medical Products Administration"),
-            ("Train general practitioners for townships", "Provincial Health Commission",
-             "Finance departments at all levels")]
-    for r, cells in enumerate(rows):
+    for paragraph in paragraphs:
+        docx.add_paragraph(paragraph)
+    grid = docx.add_table(rows=len(table), cols=len(table[0]))
+    for r, cells in enumerate(table):
         for c, value in enumerate(cells):
-            table.cell(r, c).text = value
-    docx.save(corpus / "division-of-tasks.docx")
+            grid.cell(r, c).text = value
+    docx.save(corpus / "document.docx")
     documents, errors = scan_corpus(build_settings(tmp_path, corpus))
     assert not errors
-    report = analysis.build_report(documents, lambda texts, descriptions: np.zeros((len(texts), len(descriptions))))
+    no_similarity = lambda texts, descriptions: np.zeros((len(texts), len(descriptions)))  # noqa: E731
+    return documents, analysis.build_report(documents, no_similarity)
+
+
+def test_a_table_with_columns_of_departments_gives_rows_with_their_lead(tmp_path):
+    """A notice whose tasks sit in a .docx table (task, lead department, other departments), read
+    through the real reader and cleaner."""
+    documents, report = _docx_report(
+        tmp_path,
+        ["Notice on the division of key tasks for county medical communities",
+         "The tasks below shall be completed by the end of 2025."],
+        [("Key task", "Lead department", "Other departments"),
+         ("Unify drug lists within each community", "Provincial Healthcare Security Administration",
+          "Provincial Health Commission; Provincial Medical Products Administration"),
+         ("Train general practitioners for townships", "Provincial Health Commission",
+          "Finance departments at all levels")])
     rows = {r.task: r for r in report.matrices[0].rows}
     drugs = rows["Unify drug lists within each community"]
     assert [c.department for c in drugs.departments] == [
@@ -552,27 +562,16 @@ def test_the_cli_analyses_a_corpus_of_field_documents_only(field_dev, monkeypatc
 def test_a_table_restating_the_texts_assignments_adds_no_rows(tmp_path):
     """A report's annex table summing up who is responsible for its recommendations names the
     same bodies and lead as the text: those rows are the text's tasks again."""
-    from docx import Document as Docx
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    docx = Docx()
-    docx.add_paragraph("Evaluation report on county medical communities")
-    docx.add_paragraph("Recommendation 1. Unify the drug lists within each county medical community. (Responsible: "
-                       "Provincial Healthcare Security Administration; Provincial Health Commission)")
-    docx.add_paragraph("Where a lead department is needed, it is named first.")
-    docx.add_paragraph("Annex: responsibilities for the recommendations")
-    table = docx.add_table(rows=3, cols=3)
-    rows = [("Recommendation", "Lead department", "Other departments"),
-            ("1 Unify drug lists", "Provincial Healthcare Security Administration", "Provincial Health Commission"),
-            ("2 Train township doctors", "Provincial Health Commission", "Provincial Department of Education")]
-    for r, cells in enumerate(rows):
-        for c, value in enumerate(cells):
-            table.cell(r, c).text = value
-    docx.save(corpus / "evaluation.docx")
-    documents, errors = scan_corpus(build_settings(tmp_path, corpus))
-    assert not errors
-    report = analysis.build_report(documents, lambda texts, descriptions: np.zeros((len(texts), len(descriptions))))
+    _, report = _docx_report(
+        tmp_path,
+        ["Evaluation report on county medical communities",
+         "Recommendation 1. Unify the drug lists within each county medical community. (Responsible: "
+         "Provincial Healthcare Security Administration; Provincial Health Commission)",
+         "Where a lead department is needed, it is named first.",
+         "Annex: responsibilities for the recommendations"],
+        [("Recommendation", "Lead department", "Other departments"),
+         ("1 Unify drug lists", "Provincial Healthcare Security Administration", "Provincial Health Commission"),
+         ("2 Train township doctors", "Provincial Health Commission", "Provincial Department of Education")])
     tasks = [(r.task, r.lead) for r in report.matrices[0].rows]
     assert tasks == [("Unify the drug lists within each county medical community",
                       "Provincial Healthcare Security Administration"),

@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lemminflect import getAllLemmas
-
 from assistant.analysis.frameworks import catalogue
 from assistant.answering.cues import cues
 from assistant.answering.reading import TASK_NUMBER, Reading, Unit, read_window, roles_of
@@ -223,11 +221,18 @@ def _chained_problems(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=8192)
+def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    """lemminflect's lemmas of a word by part of speech; imported here, on the first analysis,
+    so that answering a question (which imports this package) does not pay for it."""
+    from lemminflect import getAllLemmas
+
+    return getAllLemmas(word.lower())
+
+
 def is_base_verb(word: str) -> bool:
     """'align', 'open', 'pay': a verb in its base form, as an action written in the imperative or
     after 'should' begins (lemminflect's lexicon)."""
-    lemmas = getAllLemmas(word.lower())
-    return word.lower() in lemmas.get("VERB", ())
+    return word.lower() in _lemmas(word).get("VERB", ())
 
 
 def _coordinated_actions(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -253,17 +258,14 @@ def _coordinated_actions(text: str, start: int, end: int) -> list[tuple[int, int
     return _cut(text, start, end, sorted(cuts, key=lambda m: m.start()), MIN_PIECE_WORDS)
 
 
-@lru_cache(maxsize=8192)
 def is_verb_form(word: str) -> bool:
     """'strengthening', 'improving': a form of a verb and of nothing else."""
-    return set(getAllLemmas(word.lower())) == {"VERB"}
+    return set(_lemmas(word)) == {"VERB"}
 
 
-@lru_cache(maxsize=8192)
 def is_only_verb(word: str) -> bool:
     """'strengthen', 'improve': a base-form verb that is no noun or adjective as well."""
-    lemmas = getAllLemmas(word.lower())
-    return set(lemmas) == {"VERB"} and word.lower() in lemmas["VERB"]
+    return is_verb_form(word) and is_base_verb(word)
 
 
 def _contrasted(text: str, start: int, end: int) -> list[tuple[int, int]]:

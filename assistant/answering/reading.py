@@ -23,7 +23,7 @@ from threading import Lock
 
 from assistant.answering.cues import cues
 from assistant.documents import Document
-from assistant.documents.structure import Span, heading_level, split_sentences
+from assistant.documents.structure import Span, heading_level, lines_with_offsets, split_sentences
 
 LABEL_WORDS = r"[A-Za-z][A-Za-z ]{1,30}?"
 # A label ends at its punctuation, or is set off by Markdown emphasis ("**Results** Use was ...").
@@ -391,15 +391,17 @@ _SUBJECT = re.compile(r"(?:^|[,;:]\s+)(?:the\s+)?([A-Za-z][\w’'() -]{2,100}?)\
 def _subject_body(text: str, start: int, end: int) -> Spans:
     """The subject of "... are responsible for", when it names bodies by their kind rather than
     by name ("Provincial healthcare security departments", "Health commissions at all levels"):
-    the clause's last noun phrase, if a head noun of a body is in it and it is short."""
+    the clause's last noun phrase, when it is a body named by kind."""
     match = _SUBJECT.search(text[start:end])
-    if match is None:
-        return []
-    phrase = match.group(1)
+    return _named_by_kind(text, start + match.start(1), start + match.end(1)) if match else []
+
+
+def _named_by_kind(text: str, start: int, end: int) -> Spans:
+    """text[start:end] as one body when it names bodies by their kind ("Finance departments at
+    all levels"): a head noun of a body in a short phrase."""
     heads = "|".join(cues().organisation_heads)
-    if len(phrase.split()) > 10 or not re.search(rf"\b(?:{heads})\b", phrase, re.I):
-        return []
-    return [(start + match.start(1), start + match.end(1))]
+    phrase = text[start:end]
+    return [(start, end)] if re.search(rf"\b(?:{heads})\b", phrase, re.I) and len(phrase.split()) <= 10 else []
 
 
 # -- responsibility tables ----------------------------------------------------------------------
@@ -434,7 +436,7 @@ def table_responsibilities(document: Document) -> list[Responsibility]:
     another number of cells."""
     text = document.text
     found: list[Responsibility] = []
-    lines = lines_of(text)
+    lines = [(line.start, line.end) for line in lines_with_offsets(text)]
     index = 0
     while index < len(lines):
         start, end = lines[index]
@@ -473,23 +475,6 @@ def table_responsibilities(document: Document) -> list[Responsibility]:
                 ))
             index += 1
     return found
-
-
-def _named_by_kind(text: str, start: int, end: int) -> Spans:
-    """A cell naming bodies by their kind ("Finance departments at all levels"): the cell."""
-    heads = "|".join(cues().organisation_heads)
-    cell = text[start:end]
-    return [(start, end)] if re.search(rf"\b(?:{heads})\b", cell, re.I) and len(cell.split()) <= 10 else []
-
-
-def lines_of(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-empty line."""
-    spans, position = [], 0
-    for line in text.split("\n"):
-        if line.strip():
-            spans.append((position, position + len(line)))
-        position += len(line) + 1
-    return spans
 
 
 # -- reading a window ---------------------------------------------------------------------------
